@@ -1,0 +1,1 @@
+"""insight-app: the Dash workbench (installed as the ``insight_app`` package)."""

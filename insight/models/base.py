@@ -1,0 +1,348 @@
+"""What every insight model exposes, whatever its interaction.
+
+A model is embedding -> T interaction passes -> atom-wise output network
+(Eq. 3.1, 3.2, 3.8). Subclasses define the interaction and the output
+network; this class runs them and exposes the intermediate quantities the
+analyses need: atom-wise energies ``E_i``, the representations ``x_i^(t)``
+after every pass, the embedding matrix, forces by autograd, and the probe
+atom of Eq. 3.12 / 4.15 evaluated for many positions in one batched call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..batch import Batch, collate
+from ..neighbors import probe_pairs
+from ..structures import Structure, StructureError, atomic_number, element_symbol
+from .layers import scatter_sum
+
+__all__ = ["AtomisticModel", "ModelOutput", "PairGeometry", "Prediction", "UnknownElementError"]
+
+
+class UnknownElementError(StructureError):
+    """A structure contains an element the model has never seen."""
+
+
+@dataclass
+class ModelOutput:
+    """Everything one forward pass produces (energies in the model's unit, see ``model.energy_unit``).
+
+    Attributes
+    ----------
+    energy
+        Per structure, ``(n_structures,)``.
+    contributions
+        Atom-wise ``E_i``, ``(n_atoms,)``; they pool (sum or mean) to ``energy``.
+    representations
+        ``[x^(0), ..., x^(T)]``, each ``(n_atoms, n_features)``.
+    forces
+        ``-dE/dr`` in energy unit per Å, ``(n_atoms, 3)``, when asked for.
+    """
+
+    energy: torch.Tensor
+    contributions: torch.Tensor
+    representations: list[torch.Tensor]
+    forces: torch.Tensor | None = None
+
+
+@dataclass
+class PairGeometry:
+    """Pairs for one interaction: ``idx_i`` indexes receivers, ``idx_j`` senders.
+
+    Receivers and senders are the same atoms in a normal pass; for a probe the
+    receivers are probe points and the senders the structure's atoms.
+    ``weights`` (optional, per pair) fade senders in and out (Eq. 3.15).
+    """
+
+    idx_i: torch.Tensor
+    idx_j: torch.Tensor
+    distances: torch.Tensor
+    n_receivers: int
+    weights: torch.Tensor | None = None
+
+
+@dataclass
+class Prediction:
+    """Plain NumPy results of :meth:`AtomisticModel.predict`, one entry per structure."""
+
+    energy: np.ndarray
+    contributions: list[np.ndarray]
+    forces: list[np.ndarray] | None
+    unit: str
+
+
+class AtomisticModel(nn.Module):
+    """Base class of DTNN and SchNet.
+
+    Subclasses set ``architecture`` and implement :meth:`pair_features`,
+    :meth:`interact`, :meth:`atomwise_output` and :meth:`filters`.
+    """
+
+    architecture: ClassVar[str]
+    Config: ClassVar[type]
+
+    def __init__(self, config: Any):
+        super().__init__()
+        self.config = config
+        self.embedding = nn.Embedding(config.max_z + 1, config.n_features)
+        # E_i = stddev * E_hat_i + mean + atomref[Z_i]  (sec. 3.4; atomref optional, zero by default)
+        self.register_buffer("mean", torch.tensor(0.0))
+        self.register_buffer("stddev", torch.tensor(1.0))
+        self.register_buffer("atomref", torch.zeros(config.max_z + 1))
+        self.card: dict[str, Any] = {}
+
+    # -- to be implemented by each architecture -----------------------------
+    @property
+    def n_interactions(self) -> int:
+        return self.config.n_interactions
+
+    @property
+    def cutoff(self) -> float | None:
+        return self.config.cutoff
+
+    def pair_features(self, distances: torch.Tensor) -> Any:
+        """Per-pair quantities that depend only on distance and are shared by all passes."""
+        raise NotImplementedError
+
+    def interact(
+        self, t: int, x_receivers: torch.Tensor, x_senders: torch.Tensor, pairs: PairGeometry, features: Any
+    ) -> torch.Tensor:
+        """Representation of the receivers after pass ``t`` (0-based): ``x^(t+1)``."""
+        raise NotImplementedError
+
+    def atomwise_output(self, x: torch.Tensor) -> torch.Tensor:
+        """The output network ``o(x)`` giving the scaled contribution ``E_hat``, shape ``(n,)``."""
+        raise NotImplementedError
+
+    def filters(self, distances: torch.Tensor) -> torch.Tensor:
+        """Filter values ``W(d)``, shape ``(n_filter_networks, len(distances), n_filters)``."""
+        raise NotImplementedError
+
+    # -- shared machinery -----------------------------------------------------
+    @property
+    def energy_unit(self) -> str:
+        return self.card.get("units", {}).get("energy", "arbitrary units")
+
+    @property
+    def name(self) -> str:
+        return self.card.get("name", self.architecture)
+
+    @property
+    def known_elements(self) -> list[int]:
+        """Atomic numbers the model was trained on (all embedding rows for an untrained model)."""
+        return list(self.card.get("elements") or range(1, self.config.max_z + 1))
+
+    @property
+    def embedding_matrix(self) -> torch.Tensor:
+        """The embedding ``A`` (Eq. 3.1), one row per atomic number, ``(max_z + 1, n_features)``."""
+        return self.embedding.weight
+
+    @property
+    def device(self) -> torch.device:
+        return self.embedding.weight.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.embedding.weight.dtype
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return asdict(self.config)
+
+    def check_elements(self, numbers: Sequence[int] | np.ndarray) -> None:
+        """Raise :class:`UnknownElementError` naming any element the model does not know."""
+        unknown = sorted(set(int(z) for z in np.asarray(numbers).ravel()) - set(self.known_elements))
+        if unknown:
+            names = ", ".join(element_symbol(z) for z in unknown)
+            known = ", ".join(element_symbol(z) for z in self.known_elements[:20])
+            more = ", ..." if len(self.known_elements) > 20 else ""
+            raise UnknownElementError(
+                f"model {self.name!r} does not know {names}; it was trained on {known}{more}. "
+                "Choose a model trained on these elements."
+            )
+
+    def readout(self, x: torch.Tensor, numbers: torch.Tensor) -> torch.Tensor:
+        """Atom-wise energy contributions ``E_i`` from final representations (Eq. 3.8)."""
+        return self.stddev * self.atomwise_output(x) + self.mean + self.atomref[numbers]
+
+    def pool(self, contributions: torch.Tensor, structure_index: torch.Tensor, n_atoms: torch.Tensor) -> torch.Tensor:
+        energy = scatter_sum(contributions, structure_index, int(n_atoms.shape[0]))
+        if self.config.pooling == "mean":
+            energy = energy / n_atoms.to(energy.dtype)
+        return energy
+
+    def run(
+        self,
+        x0: torch.Tensor,
+        pairs: PairGeometry,
+    ) -> list[torch.Tensor]:
+        """All representations ``[x^(0), ..., x^(T)]`` from initial embeddings ``x0``."""
+        features = self.pair_features(pairs.distances)
+        representations = [x0]
+        x = x0
+        for t in range(self.n_interactions):
+            x = self.interact(t, x, x, pairs, features)
+            representations.append(x)
+        return representations
+
+    def forward(
+        self,
+        batch: Batch,
+        forces: bool = False,
+        create_graph: bool = False,
+        embeddings: torch.Tensor | None = None,
+        atom_weights: torch.Tensor | None = None,
+    ) -> ModelOutput:
+        """Energies, contributions and representations of a batch.
+
+        Parameters
+        ----------
+        batch
+            Structures with neighbour pairs, from :func:`insight.collate`.
+        forces
+            Also return ``-dE/dr``.
+        create_graph
+            Keep the graph of the forces (needed to train on forces).
+        embeddings
+            Replace the initial representations ``x^(0)`` (alchemy, Eq. 3.14).
+        atom_weights
+            Fading factors ``beta_i`` per atom scaling both what an atom sends and
+            what it contributes to the energy (Eq. 3.15).
+        """
+        positions = batch.positions
+        if forces and not positions.requires_grad:
+            positions = positions.detach().requires_grad_(True)
+        vectors = positions[batch.idx_j] - positions[batch.idx_i] + batch.offsets
+        pairs = PairGeometry(
+            idx_i=batch.idx_i,
+            idx_j=batch.idx_j,
+            distances=torch.linalg.vector_norm(vectors, dim=1),
+            n_receivers=int(batch.numbers.shape[0]),
+            weights=None if atom_weights is None else atom_weights[batch.idx_j],
+        )
+        x0 = self.embedding(batch.numbers) if embeddings is None else embeddings
+        representations = self.run(x0, pairs)
+        contributions = self.readout(representations[-1], batch.numbers)
+        pooled = contributions if atom_weights is None else contributions * atom_weights
+        energy = self.pool(pooled, batch.structure_index, batch.n_atoms)
+        result = ModelOutput(energy=energy, contributions=contributions, representations=representations)
+        if forces:
+            (gradient,) = torch.autograd.grad(energy.sum(), positions, create_graph=create_graph)
+            result.forces = -gradient
+        return result
+
+    # -- convenience on structures ----------------------------------------------
+    def batch(self, structures: Structure | Sequence[Structure]) -> Batch:
+        """Collate structures with this model's cutoff, on its device and dtype."""
+        if isinstance(structures, Structure):
+            structures = [structures]
+        for s in structures:
+            self.check_elements(s.numbers)
+            if s.is_periodic and self.cutoff is None:
+                raise StructureError(
+                    f"model {self.name!r} has no cutoff and is defined for molecules only; "
+                    "use a periodic model (e.g. one with a cutoff) for crystals"
+                )
+        return collate(structures, cutoff=self.cutoff, dtype=self.dtype).to(self.device)
+
+    def predict(
+        self, structures: Structure | Sequence[Structure], forces: bool = False, batch_size: int = 64
+    ) -> Prediction:
+        """Energies (in :attr:`energy_unit`), contributions and optionally forces as NumPy arrays."""
+        if isinstance(structures, Structure):
+            structures = [structures]
+        energies, contributions, all_forces = [], [], []
+        for start in range(0, len(structures), batch_size):
+            chunk = structures[start : start + batch_size]
+            batch = self.batch(chunk)
+            with torch.set_grad_enabled(forces):
+                out = self(batch, forces=forces)
+            counts = batch.n_atoms.tolist()
+            energies.append(out.energy.detach().cpu().numpy())
+            contributions += [c.numpy() for c in out.contributions.detach().cpu().split(counts)]
+            if forces:
+                all_forces += [f.numpy() for f in out.forces.detach().cpu().split(counts)]
+        return Prediction(
+            energy=np.concatenate(energies),
+            contributions=contributions,
+            forces=all_forces if forces else None,
+            unit=self.energy_unit,
+        )
+
+    def probe(
+        self,
+        structure: Structure,
+        points: np.ndarray | torch.Tensor,
+        element: str | int,
+        chunk_size: int = 1024,
+        return_representations: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+        """Energy ``Omega_A(r)`` of a probe atom of type ``element`` at each point (Eq. 3.12-3.13, 4.15).
+
+        The probe feels the structure; the structure does not feel the probe,
+        so the structure's representations ``x_j^(t)`` are computed once and
+        reused for all probes, which are evaluated in chunks of ``chunk_size``.
+
+        Parameters
+        ----------
+        structure
+            Molecule or crystal.
+        points
+            Probe positions in Å, ``(n_points, 3)``.
+        element
+            Probe element, e.g. ``"H"`` or ``1``.
+        return_representations
+            Also return the probe representations after every pass.
+
+        Returns
+        -------
+        torch.Tensor
+            ``(n_points,)`` in the model's energy unit, and the list of
+            ``(n_points, n_features)`` representations if asked for.
+        """
+        z = atomic_number(element)
+        self.check_elements([z])
+        batch = self.batch(structure)
+        atom_representations = self(batch).representations
+        points_np = points.detach().cpu().numpy() if isinstance(points, torch.Tensor) else np.asarray(points)
+        points_np = points_np.reshape(-1, 3)
+        points_t = (
+            points.to(self.device, self.dtype).reshape(-1, 3)
+            if isinstance(points, torch.Tensor)
+            else torch.as_tensor(points_np, dtype=self.dtype, device=self.device)
+        )
+        pairs = probe_pairs(structure, points_np, self.cutoff)
+        cell = np.zeros((3, 3)) if structure.cell is None else structure.cell
+        offsets = torch.as_tensor(pairs.shifts @ cell, dtype=self.dtype, device=self.device)
+        idx_i = torch.as_tensor(pairs.idx_i, device=self.device)
+        idx_j = torch.as_tensor(pairs.idx_j, device=self.device)
+        n_points = len(points_np)
+        if n_points == 0:
+            raise ValueError("no probe points given; pass an array of shape (n_points, 3) in Å")
+        bounds = np.searchsorted(pairs.idx_i, np.arange(0, n_points + chunk_size, chunk_size).clip(max=n_points))
+        x_probe0 = self.embedding.weight[z]
+        numbers = torch.full((n_points,), z, dtype=torch.long, device=self.device)
+        energies, representations = [], [[] for _ in range(self.n_interactions + 1)]
+        for k, start in enumerate(range(0, n_points, chunk_size)):
+            stop = min(start + chunk_size, n_points)
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            sel_i, sel_j = idx_i[lo:hi] - start, idx_j[lo:hi]
+            vectors = batch.positions[sel_j] + offsets[lo:hi] - points_t[start:stop][sel_i]
+            geometry = PairGeometry(sel_i, sel_j, torch.linalg.vector_norm(vectors, dim=1), stop - start)
+            features = self.pair_features(geometry.distances)
+            x = x_probe0.expand(stop - start, -1)
+            representations[0].append(x)
+            for t in range(self.n_interactions):
+                x = self.interact(t, x, atom_representations[t], geometry, features)
+                representations[t + 1].append(x)
+            energies.append(self.readout(x, numbers[start:stop]))
+        omega = torch.cat(energies)
+        if return_representations:
+            return omega, [torch.cat(r) for r in representations]
+        return omega
+

@@ -1,0 +1,168 @@
+"""Neighbour pairs for molecules and crystals.
+
+Molecules without a cutoff use all ordered pairs ``i != j`` (the QM9 models of
+the thesis have no cutoff, sec. 4.4.1). With a cutoff, or for crystals, pairs
+come from vesin's cell list, which returns integer cell shifts so that the
+pair vector ``r_j + S @ cell - r_i`` stays differentiable in the positions.
+Small molecules are handled by a dense NumPy distance matrix instead: for a
+QM9-sized molecule this is faster than any cell list (see benchmarks/neighbors.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .structures import Structure, StructureError
+
+__all__ = ["NeighborPairs", "neighbor_pairs", "probe_pairs"]
+
+#: Up to this many atoms a dense distance matrix beats a cell list for molecules.
+_DENSE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class NeighborPairs:
+    """Ordered pairs ``(i, j)``: atom ``i`` receives from atom ``j`` shifted by ``shifts`` cells.
+
+    Attributes
+    ----------
+    idx_i, idx_j
+        Atom indices, shape ``(n_pairs,)``.
+    shifts
+        Integer lattice shifts of atom ``j``, shape ``(n_pairs, 3)``; zero for molecules.
+    """
+
+    idx_i: np.ndarray
+    idx_j: np.ndarray
+    shifts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.idx_i)
+
+    def vectors(self, structure: Structure) -> np.ndarray:
+        """Pair vectors ``r_j + S @ cell - r_i`` in Å, shape ``(n_pairs, 3)``."""
+        offsets = 0.0 if structure.cell is None else self.shifts @ structure.cell
+        return structure.positions[self.idx_j] + offsets - structure.positions[self.idx_i]
+
+    def distances(self, structure: Structure) -> np.ndarray:
+        return np.linalg.norm(self.vectors(structure), axis=1)
+
+
+def _dense_pairs(positions: np.ndarray, cutoff: float | None) -> NeighborPairs:
+    n = len(positions)
+    idx_i, idx_j = np.nonzero(~np.eye(n, dtype=bool))
+    if cutoff is not None:
+        d = np.linalg.norm(positions[idx_j] - positions[idx_i], axis=1)
+        keep = d < cutoff
+        idx_i, idx_j = idx_i[keep], idx_j[keep]
+    return NeighborPairs(idx_i.astype(np.int64), idx_j.astype(np.int64), np.zeros((len(idx_i), 3), dtype=np.int64))
+
+
+def neighbor_pairs(structure: Structure, cutoff: float | None = None) -> NeighborPairs:
+    """All ordered neighbour pairs of a structure, sorted by ``idx_i``.
+
+    Parameters
+    ----------
+    structure
+        A molecule or crystal.
+    cutoff
+        Interaction radius in Å. ``None`` means all pairs, which is only
+        defined for molecules.
+
+    Returns
+    -------
+    NeighborPairs
+        With periodic images for crystals (including an atom's own images).
+    """
+    if cutoff is not None and not cutoff > 0:
+        raise ValueError(f"cutoff must be a positive distance in Å, got {cutoff}")
+    if not structure.is_periodic:
+        if cutoff is None or len(structure) <= _DENSE_LIMIT:
+            return _dense_pairs(structure.positions, cutoff)
+    elif cutoff is None:
+        raise StructureError("a periodic structure needs a finite cutoff; all pairs of an infinite crystal do not exist")
+
+    from vesin import NeighborList
+
+    box = structure.cell if structure.cell is not None else np.zeros((3, 3))
+    i, j, shifts = NeighborList(cutoff=float(cutoff), full_list=True).compute(
+        points=structure.positions, box=box, periodic=list(structure.pbc), quantities="ijS"
+    )
+    order = np.lexsort((j, i))
+    return NeighborPairs(
+        i[order].astype(np.int64), j[order].astype(np.int64), np.asarray(shifts)[order].astype(np.int64)
+    )
+
+
+def _shift_range(cell: np.ndarray, pbc: tuple[bool, bool, bool], cutoff: float) -> np.ndarray:
+    """All integer lattice shifts that can bring a point within ``cutoff`` of any point of the cell."""
+    # The distance between lattice planes is 1/|b_k| for reciprocal vectors b_k;
+    # one extra shell covers points anywhere inside the cell.
+    reciprocal = np.linalg.inv(cell).T
+    plane_spacing = 1.0 / np.linalg.norm(reciprocal, axis=1)
+    n = [int(np.ceil(cutoff / plane_spacing[k])) + 1 if pbc[k] else 0 for k in range(3)]
+    grid = np.meshgrid(*[np.arange(-m, m + 1) for m in n], indexing="ij")
+    return np.stack([g.ravel() for g in grid], axis=1)
+
+
+def probe_pairs(structure: Structure, points: np.ndarray, cutoff: float | None = None) -> NeighborPairs:
+    """One-way pairs from probe points to the atoms of a structure.
+
+    ``idx_i`` indexes ``points`` (the probes, which receive), ``idx_j`` the atoms
+    (which send); atoms never receive from probes (thesis Eq. 3.12, 4.15).
+
+    Parameters
+    ----------
+    structure
+        The structure felt by the probes.
+    points
+        Probe positions in Å, shape ``(n_points, 3)``.
+    cutoff
+        Interaction radius in Å; ``None`` (molecules only) pairs every probe with every atom.
+    """
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    n_points, n_atoms = len(points), len(structure)
+    if not structure.is_periodic:
+        idx_i = np.repeat(np.arange(n_points), n_atoms)
+        idx_j = np.tile(np.arange(n_atoms), n_points)
+        if cutoff is not None:
+            d = np.linalg.norm(structure.positions[idx_j] - points[idx_i], axis=1)
+            keep = d < cutoff
+            idx_i, idx_j = idx_i[keep], idx_j[keep]
+        return NeighborPairs(idx_i, idx_j, np.zeros((len(idx_i), 3), dtype=np.int64))
+    if cutoff is None:
+        raise StructureError("probing a periodic structure needs a finite cutoff")
+    # Work with probes and atoms wrapped into the cell, then fold the wrapping
+    # back into the shifts so that r_j + S @ cell - r_p holds for the inputs.
+    cell = structure.cell
+    probe_cells = _cell_index(points, cell, structure.pbc)
+    atom_cells = _cell_index(structure.positions, cell, structure.pbc)
+    points = points - probe_cells @ cell
+    atoms = structure.positions - atom_cells @ cell
+    shifts = _shift_range(cell, structure.pbc, cutoff)
+    images = atoms[None, :, :] + (shifts @ cell)[:, None, :]  # (n_shifts, n_atoms, 3)
+    images = images.reshape(-1, 3)
+    image_atom = np.tile(np.arange(n_atoms), len(shifts))
+    image_shift = np.repeat(shifts, n_atoms, axis=0)
+    found_i, found_j = [], []
+    chunk = max(1, 2_000_000 // max(len(images), 1))
+    for start in range(0, n_points, chunk):
+        d = np.linalg.norm(points[start : start + chunk, None, :] - images[None, :, :], axis=-1)
+        p, k = np.nonzero(d < cutoff)
+        found_i.append(p + start)
+        found_j.append(k)
+    p = np.concatenate(found_i) if found_i else np.zeros(0, dtype=np.int64)
+    k = np.concatenate(found_j) if found_j else np.zeros(0, dtype=np.int64)
+    atom = image_atom[k]
+    shift = image_shift[k] + probe_cells[p] - atom_cells[atom]
+    return NeighborPairs(p.astype(np.int64), atom.astype(np.int64), shift.astype(np.int64))
+
+
+def _cell_index(positions: np.ndarray, cell: np.ndarray, pbc: tuple[bool, bool, bool]) -> np.ndarray:
+    """Integer cell each position lies in, along periodic directions (zero elsewhere)."""
+    frac = np.linalg.solve(cell.T, positions.T).T
+    index = np.floor(frac).astype(np.int64)
+    index[:, [not p for p in pbc]] = 0
+    return index

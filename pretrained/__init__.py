@@ -1,0 +1,1 @@
+"""Bundled pretrained models: one folder per model with weights.safetensors and card.json."""

@@ -1,0 +1,257 @@
+"""DTNN and SchNet: invariances, forces, contributions, periodicity, probes, files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from conftest import aspirin, random_crystal, silicon, small_model
+from invariance import assert_invariant
+
+import insight
+from insight.neighbors import NeighborPairs, neighbor_pairs
+
+# -- invariances --------------------------------------------------------------------
+
+
+def test_molecule_energy_invariant_forces_equivariant(molecular_model):
+    assert_invariant(molecular_model, aspirin())
+
+
+@pytest.mark.parametrize("crystal", [random_crystal(), silicon()], ids=["triclinic", "silicon"])
+def test_crystal_energy_invariant_forces_equivariant(periodic_model, crystal):
+    assert_invariant(periodic_model, crystal)
+
+
+def test_permutation_within_a_mixed_batch(molecular_model):
+    """Batching molecules together changes nothing about each of them."""
+    structures = [aspirin(), insight.from_smiles("CCO"), insight.from_smiles("c1ccncc1")]
+    together = molecular_model.predict(structures)
+    for k, s in enumerate(structures):
+        alone = molecular_model.predict(s)
+        np.testing.assert_allclose(together.energy[k], alone.energy[0], atol=1e-10)
+        np.testing.assert_allclose(together.contributions[k], alone.contributions[0], atol=1e-10)
+
+
+# -- forces and contributions ----------------------------------------------------------
+
+
+def _finite_difference_forces(model, structure, step=1e-5):
+    forces = np.zeros_like(structure.positions)
+    for atom in range(len(structure)):
+        for axis in range(3):
+            energies = []
+            for sign in (1, -1):
+                positions = structure.positions.copy()
+                positions[atom, axis] += sign * step
+                energies.append(model.predict(structure.replace(positions=positions)).energy[0])
+            forces[atom, axis] = -(energies[0] - energies[1]) / (2 * step)
+    return forces
+
+
+@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+def test_forces_equal_minus_finite_difference_gradient_molecule(kind):
+    model = small_model(kind)
+    molecule = insight.from_smiles("CC=O")
+    analytic = model.predict(molecule, forces=True).forces[0]
+    np.testing.assert_allclose(analytic, _finite_difference_forces(model, molecule), atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+def test_forces_equal_minus_finite_difference_gradient_crystal(kind):
+    model = small_model(kind, periodic=True)
+    crystal = random_crystal()
+    analytic = model.predict(crystal, forces=True).forces[0]
+    np.testing.assert_allclose(analytic, _finite_difference_forces(model, crystal), atol=1e-7, rtol=1e-6)
+
+
+def test_contributions_sum_to_energy(molecular_model):
+    prediction = molecular_model.predict([aspirin(), insight.from_smiles("CCO")])
+    for energy, contributions in zip(prediction.energy, prediction.contributions):
+        assert contributions.sum() == pytest.approx(energy, abs=1e-10)
+
+
+def test_mean_pooling_averages_contributions():
+    model = insight.SchNet(n_features=8, n_filters=8, n_interactions=1, pooling="mean").double()
+    prediction = model.predict(aspirin())
+    assert prediction.contributions[0].mean() == pytest.approx(prediction.energy[0], abs=1e-12)
+
+
+def test_representations_after_every_pass(molecular_model):
+    batch = molecular_model.batch(aspirin())
+    out = molecular_model(batch)
+    assert len(out.representations) == molecular_model.n_interactions + 1
+    assert torch.equal(out.representations[0], molecular_model.embedding_matrix[batch.numbers])
+    # The output network applied to the last representation gives the contributions (Eq. 3.8).
+    torch.testing.assert_close(out.contributions, molecular_model.readout(out.representations[-1], batch.numbers))
+
+
+def test_filters_as_function_of_distance():
+    model = small_model("schnet", periodic=True)
+    distances = torch.linspace(0.0, 6.0, 61, dtype=torch.float64)
+    filters = model.filters(distances)
+    assert filters.shape == (model.n_interactions, 61, model.config.n_filters)
+    # The cosine cutoff switches every filter off at and beyond 4 Å.
+    assert torch.all(filters[:, distances >= 4.0] == 0)
+    dtnn = small_model("dtnn")
+    assert dtnn.filters(distances).shape == (1, 61, dtnn.config.n_factors)
+
+
+# -- periodic structures ------------------------------------------------------------------
+
+
+def test_supercell_energy_per_atom_unchanged(periodic_model):
+    crystal = random_crystal()
+    cell_energy = periodic_model.predict(crystal).energy[0] / len(crystal)
+    for repeats in [(2, 1, 1), (2, 2, 2), (1, 3, 1)]:
+        supercell = crystal.repeated(repeats)
+        per_atom = periodic_model.predict(supercell).energy[0] / len(supercell)
+        assert per_atom == pytest.approx(cell_energy, abs=1e-10)
+
+
+def test_wrapping_atoms_into_the_cell_changes_nothing(periodic_model):
+    crystal = random_crystal()
+    wrapped = crystal.wrapped()
+    assert not np.allclose(wrapped.positions, crystal.positions)
+    a, b = periodic_model.predict(crystal, forces=True), periodic_model.predict(wrapped, forces=True)
+    np.testing.assert_allclose(a.energy, b.energy, atol=1e-10)
+    np.testing.assert_allclose(a.forces[0], b.forces[0], atol=1e-10)
+
+
+def test_choice_of_unit_cell_changes_nothing(periodic_model):
+    crystal = random_crystal()
+    unimodular = np.array([[1, 1, 0], [0, 1, 0], [1, 0, 1]])  # det = 1: the same lattice
+    other = crystal.replace(cell=unimodular @ crystal.cell)
+    np.testing.assert_allclose(
+        periodic_model.predict(crystal).energy, periodic_model.predict(other).energy, atol=1e-10
+    )
+
+
+def test_molecular_model_refuses_crystals():
+    with pytest.raises(insight.StructureError, match="molecules only"):
+        small_model("schnet").predict(silicon())
+
+
+# -- probes -----------------------------------------------------------------------------------
+
+
+def _probe_by_hand(model, structure, point, element):
+    """The probe as an extra atom with a one-way neighbour list: it feels the atoms, they never feel it."""
+    with_probe = structure.replace(
+        numbers=np.append(structure.numbers, insight.atomic_number(element)),
+        positions=np.vstack([structure.positions, point]),
+    )
+    pairs = neighbor_pairs(with_probe, model.cutoff)
+    probe = len(structure)
+    keep = pairs.idx_j != probe
+    one_way = NeighborPairs(pairs.idx_i[keep], pairs.idx_j[keep], pairs.shifts[keep])
+    batch = insight.collate(with_probe, pairs=[one_way], dtype=model.dtype)
+    out = model(batch)
+    return out.contributions[probe].item(), out.contributions[:probe]
+
+
+@pytest.mark.parametrize("element", ["H", "C", "O"])
+def test_batched_probe_equals_probe_by_hand_molecule(molecular_model, element):
+    molecule = aspirin()
+    rng = np.random.default_rng(1)
+    points = molecule.positions.mean(axis=0) + rng.normal(scale=3.0, size=(40, 3))
+    batched = molecular_model.probe(molecule, points, element, chunk_size=7).detach().numpy()
+    alone = molecular_model.predict(molecule).contributions[0]
+    for point, value in zip(points[::8], batched[::8]):
+        by_hand, atoms = _probe_by_hand(molecular_model, molecule, point, element)
+        assert value == pytest.approx(by_hand, abs=1e-10)
+        np.testing.assert_allclose(atoms.detach().numpy(), alone, atol=1e-10)  # the molecule did not feel it
+
+
+def test_batched_probe_equals_probe_by_hand_crystal(periodic_model):
+    crystal = random_crystal()
+    rng = np.random.default_rng(2)
+    points = rng.uniform(-4, 8, size=(30, 3))  # many outside the cell
+    batched = periodic_model.probe(crystal, points, "C", chunk_size=4).detach().numpy()
+    for point, value in zip(points[::6], batched[::6]):
+        by_hand, _ = _probe_by_hand(periodic_model, crystal, point, "C")
+        assert value == pytest.approx(by_hand, abs=1e-10)
+    # A probe shifted by a lattice vector sees the same crystal.
+    shifted = periodic_model.probe(crystal, points + crystal.cell[1] - 2 * crystal.cell[2], "C").detach().numpy()
+    np.testing.assert_allclose(shifted, batched, atol=1e-10)
+
+
+def test_probe_representations_for_every_pass(molecular_model):
+    points = np.array([[0.0, 0.0, 5.0], [1.0, 2.0, 3.0]])
+    omega, reps = molecular_model.probe(aspirin(), points, "H", return_representations=True)
+    assert len(reps) == molecular_model.n_interactions + 1
+    assert reps[-1].shape == (2, molecular_model.config.n_features)
+    numbers = torch.ones(2, dtype=torch.long)
+    torch.testing.assert_close(omega, molecular_model.readout(reps[-1], numbers))
+
+
+# -- model files ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind,periodic", [("schnet", False), ("dtnn", False), ("schnet", True)])
+def test_save_load_round_trip_gives_identical_outputs(tmp_path, kind, periodic):
+    model = small_model(kind, periodic=periodic)
+    structure = random_crystal() if periodic else aspirin()
+    folder = insight.save_model(
+        model, tmp_path / "my-model", units={"energy": "kcal/mol", "length": "Å"}, target="U0", elements=[1, 6, 7, 8]
+    )
+    loaded = insight.load_model(folder, device="cpu", dtype=torch.float64)
+    assert loaded.card["target"] == "U0" and loaded.energy_unit == "kcal/mol"
+    assert type(loaded) is type(model) and loaded.config == model.config
+    before, after = model.predict(structure, forces=True), loaded.predict(structure, forces=True)
+    assert np.array_equal(before.energy, after.energy)
+    assert np.array_equal(before.contributions[0], after.contributions[0])
+    assert np.array_equal(before.forces[0], after.forces[0])
+    # Loading by the weights file's path works too.
+    assert insight.load_model(folder / "weights.safetensors", device="cpu").name == "my-model"
+
+
+def test_load_model_errors_name_the_problem(tmp_path):
+    with pytest.raises(insight.ModelFileError, match="no model 'no-such-model'"):
+        insight.load_model("no-such-model")
+    folder = insight.save_model(small_model("dtnn"), tmp_path / "m")
+    (folder / "weights.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(insight.ModelFileError, match="not a readable safetensors"):
+        insight.load_model(folder)
+    (folder / "card.json").write_text("{broken")
+    with pytest.raises(insight.ModelFileError, match="not valid JSON"):
+        insight.load_model(folder)
+
+
+def test_unknown_element_is_refused_by_name(tmp_path):
+    folder = insight.save_model(small_model("schnet"), tmp_path / "m", elements=[1, 6, 7, 8, 9])
+    model = insight.load_model(folder, device="cpu")
+    with pytest.raises(insight.UnknownElementError, match="does not know Si"):
+        model.predict(insight.from_smiles("C[SiH3]"))
+    with pytest.raises(insight.UnknownElementError, match="does not know Cl"):
+        model.probe(aspirin(), np.zeros((1, 3)), "Cl")
+
+
+def test_load_model_defaults_to_cuda_only_when_present(tmp_path):
+    folder = insight.save_model(small_model("dtnn"), tmp_path / "m")
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert insight.load_model(folder).device.type == expected
+
+
+def test_periodic_cfconv_averages_over_neighbours_by_hand():
+    """Eq. 4.14 computed with explicit loops over ASE's (independent) neighbour list for a T=1 SchNet."""
+    from ase.neighborlist import neighbor_list
+
+    torch.manual_seed(5)
+    model = insight.SchNet(
+        n_features=6, n_filters=5, n_interactions=1, cutoff=3.5, cosine_cutoff=True, neighbor_average=True
+    ).double()
+    crystal = random_crystal()
+    i_list, j_list, d_list = neighbor_list("ijd", crystal.to_ase(), 3.5)
+    block = model.interactions[0]
+    with torch.no_grad():
+        x = model.embedding_matrix[torch.tensor(crystal.numbers)]
+        y = block.in2f(x)
+        expected = []
+        for i in range(len(crystal)):
+            mine = i_list == i
+            w = model.filters(torch.as_tensor(d_list[mine]))[0]
+            conv = (y[torch.as_tensor(j_list[mine])] * w).sum(0) / mine.sum()
+            expected.append(x[i] + block.dense(block.f2out(conv)))
+        got = model(model.batch(crystal)).representations[1]
+    torch.testing.assert_close(got, torch.stack(expected))
