@@ -37,6 +37,8 @@ class Batch:
         Global atom indices of the ordered pairs (``i`` receives from ``j``), ``(n_pairs,)``.
     offsets
         Cartesian periodic offsets in Å added to ``r_j - r_i``, ``(n_pairs, 3)``.
+    mirrored
+        The second half of the pairs mirrors the first (see :class:`~insight.neighbors.NeighborPairs`).
     """
 
     numbers: torch.Tensor
@@ -46,6 +48,7 @@ class Batch:
     idx_i: torch.Tensor
     idx_j: torch.Tensor
     offsets: torch.Tensor
+    mirrored: bool = False
 
     @property
     def n_structures(self) -> int:
@@ -60,6 +63,8 @@ class Batch:
         moved = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if not isinstance(value, torch.Tensor):
+                continue
             if value.is_floating_point():
                 moved[f.name] = value.to(device=device, dtype=dtype)
             else:
@@ -96,10 +101,17 @@ def collate(
         raise ValueError(f"got {len(pairs)} pair lists for {len(structures)} structures")
     counts = np.array([len(s) for s in structures])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    idx_i = np.concatenate([p.idx_i + start for p, start in zip(pairs, starts)])
-    idx_j = np.concatenate([p.idx_j + start for p, start in zip(pairs, starts)])
+    mirrored = all(p.mirrored for p in pairs)
+    if mirrored:
+        # Keep the batch mirrored: all first halves, then all second halves.
+        halves = [(slice(0, len(p) // 2), slice(len(p) // 2, len(p))) for p in pairs]
+        parts = [(p, s, start, half[h]) for h in (0, 1) for p, s, start, half in zip(pairs, structures, starts, halves)]
+    else:
+        parts = [(p, s, start, slice(None)) for p, s, start in zip(pairs, structures, starts)]
+    idx_i = np.concatenate([p.idx_i[sel] + start for p, _, start, sel in parts])
+    idx_j = np.concatenate([p.idx_j[sel] + start for p, _, start, sel in parts])
     offsets = np.concatenate(
-        [p.shifts @ s.cell if s.cell is not None else np.zeros((len(p), 3)) for p, s in zip(pairs, structures)]
+        [p.shifts[sel] @ s.cell if s.cell is not None else np.zeros((len(p.idx_i[sel]), 3)) for p, s, _, sel in parts]
     )
     return Batch(
         numbers=torch.from_numpy(np.concatenate([s.numbers for s in structures])),
@@ -109,4 +121,5 @@ def collate(
         idx_i=torch.from_numpy(idx_i.astype(np.int64)),
         idx_j=torch.from_numpy(idx_j.astype(np.int64)),
         offsets=torch.from_numpy(offsets.reshape(-1, 3)).to(dtype),
+        mirrored=mirrored,
     )

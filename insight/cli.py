@@ -60,6 +60,81 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_hyperparameters(pairs: Sequence[str]) -> dict:
+    values = {}
+    for item in pairs:
+        key, _, raw = item.partition("=")
+        if not raw:
+            raise ValueError(f"hyperparameter {item!r} must look like name=value, e.g. n_interactions=6")
+        try:
+            values[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            values[key] = raw
+    return values
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .training import TrainingConfig, train
+
+    hyperparameters = _parse_hyperparameters(args.set or [])
+    if args.interactions is not None:
+        hyperparameters["n_interactions"] = args.interactions
+    config = TrainingConfig(
+        architecture=args.architecture,
+        hyperparameters=hyperparameters,
+        target=args.target,
+        n_train=args.n_train,
+        n_validation=args.n_validation,
+        split_seed=args.split_seed,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        lr_schedule=args.schedule,
+        plateau_patience=args.plateau_patience,
+        max_epochs=args.max_epochs,
+        early_stopping_patience=args.patience,
+        max_hours=args.hours,
+        name=args.name,
+    )
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    best = train(config, args.output, device=args.device, progress=not args.quiet)
+    print(f"best model: {best}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .models import load_model, save_model
+    from .models.files import _resolve
+    from .training import PackedMolecules, evaluate, load_split
+
+    model = load_model(args.model, device=args.device)
+    folder = _resolve(args.model)
+    split = load_split(folder)
+    card = model.card
+    if card.get("training", {}).get("dataset", "qm9") != "qm9":
+        raise ValueError("insight evaluate knows QM9 models only so far")
+    from .data.qm9 import load_qm9
+
+    qm9 = load_qm9()
+    if "qm9_index" in split and not (split["qm9_index"] == qm9.table["index"].to_numpy()).all():
+        raise ValueError("the cached QM9 does not match the rows this model was trained on")
+    data = PackedMolecules(qm9.numbers, qm9.positions, qm9.offsets, qm9.target(card["target"]), model.cutoff)
+    rows = split[args.split]
+    metrics, per_size = evaluate(model, data, rows)
+    unit = model.energy_unit
+    print(f"{model.name} on the {args.split} split ({metrics['n']} molecules): "
+          f"MAE {metrics['mae']:.4f} {unit}, RMSE {metrics['rmse']:.4f} {unit}")
+    print(per_size.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    if args.update_card:
+        save_model(model, folder, metrics={**card.get("metrics", {}), f"{args.split}_mae": metrics["mae"],
+                                           f"{args.split}_rmse": metrics["rmse"], f"n_{args.split}": metrics["n"]})
+        print(f"card of {folder} updated")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="insight", description="Analyse what DTNN and SchNet models learned.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +154,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.add_argument("--output", "-o", default=None, help="write the atom-wise table to this CSV file")
     p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("train", help="train DTNN or SchNet (resumes if OUTPUT holds a run)")
+    p.add_argument("architecture", choices=["schnet", "dtnn"])
+    p.add_argument("--output", "-o", required=True, help="run folder (checkpoint, log.csv, best/)")
+    p.add_argument("--interactions", "-T", type=int, default=None, help="number of interaction passes T")
+    p.add_argument("--set", nargs="*", metavar="NAME=VALUE", help="other hyperparameters, e.g. cutoff=5.0")
+    p.add_argument("--target", default="U0", help="QM9 property (default U0)")
+    p.add_argument("--n-train", type=int, default=110_000)
+    p.add_argument("--n-validation", type=int, default=10_000)
+    p.add_argument("--split-seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--schedule", choices=["exponential", "plateau"], default="exponential",
+                   help="exponential: the thesis' 0.96 per 100k steps; plateau: halve on stalled validation")
+    p.add_argument("--plateau-patience", type=int, default=8, help="epochs without improvement before halving lr")
+    p.add_argument("--max-epochs", type=int, default=10_000)
+    p.add_argument("--patience", type=int, default=60, help="early stopping after this many epochs without improvement")
+    p.add_argument("--hours", type=float, default=None, help="stop (resumably) after this many hours")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--device", default=None)
+    p.add_argument("--name", default=None, help="model name for its card")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("evaluate", help="MAE and RMSE of a model on its recorded split, per molecule size")
+    p.add_argument("model", help="bundled model name or model folder (with split.npz)")
+    p.add_argument("--split", default="test", choices=["train", "validation", "test"])
+    p.add_argument("--device", default=None)
+    p.add_argument("--update-card", action="store_true", help="write the metrics into the model card")
+    p.set_defaults(func=_cmd_evaluate)
     return parser
 
 

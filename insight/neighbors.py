@@ -32,11 +32,16 @@ class NeighborPairs:
         Atom indices, shape ``(n_pairs,)``.
     shifts
         Integer lattice shifts of atom ``j``, shape ``(n_pairs, 3)``; zero for molecules.
+    mirrored
+        The second half of the pairs is the first half with ``i`` and ``j``
+        swapped and shifts negated, so that anything depending only on the
+        distance is computed once per unordered pair.
     """
 
     idx_i: np.ndarray
     idx_j: np.ndarray
     shifts: np.ndarray
+    mirrored: bool = False
 
     def __len__(self) -> int:
         return len(self.idx_i)
@@ -50,18 +55,25 @@ class NeighborPairs:
         return np.linalg.norm(self.vectors(structure), axis=1)
 
 
+def _mirror(i: np.ndarray, j: np.ndarray, shifts: np.ndarray) -> NeighborPairs:
+    return NeighborPairs(
+        np.concatenate([i, j]).astype(np.int64),
+        np.concatenate([j, i]).astype(np.int64),
+        np.concatenate([shifts, -shifts]).astype(np.int64),
+        mirrored=True,
+    )
+
+
 def _dense_pairs(positions: np.ndarray, cutoff: float | None) -> NeighborPairs:
-    n = len(positions)
-    idx_i, idx_j = np.nonzero(~np.eye(n, dtype=bool))
+    i, j = np.triu_indices(len(positions), k=1)
     if cutoff is not None:
-        d = np.linalg.norm(positions[idx_j] - positions[idx_i], axis=1)
-        keep = d < cutoff
-        idx_i, idx_j = idx_i[keep], idx_j[keep]
-    return NeighborPairs(idx_i.astype(np.int64), idx_j.astype(np.int64), np.zeros((len(idx_i), 3), dtype=np.int64))
+        keep = np.linalg.norm(positions[j] - positions[i], axis=1) < cutoff
+        i, j = i[keep], j[keep]
+    return _mirror(i, j, np.zeros((len(i), 3), dtype=np.int64))
 
 
 def neighbor_pairs(structure: Structure, cutoff: float | None = None) -> NeighborPairs:
-    """All ordered neighbour pairs of a structure, sorted by ``idx_i``.
+    """All ordered neighbour pairs of a structure, as a mirrored list (see :class:`NeighborPairs`).
 
     Parameters
     ----------
@@ -87,13 +99,10 @@ def neighbor_pairs(structure: Structure, cutoff: float | None = None) -> Neighbo
     from vesin import NeighborList
 
     box = structure.cell if structure.cell is not None else np.zeros((3, 3))
-    i, j, shifts = NeighborList(cutoff=float(cutoff), full_list=True).compute(
+    i, j, shifts = NeighborList(cutoff=float(cutoff), full_list=False).compute(
         points=structure.positions, box=box, periodic=list(structure.pbc), quantities="ijS"
     )
-    order = np.lexsort((j, i))
-    return NeighborPairs(
-        i[order].astype(np.int64), j[order].astype(np.int64), np.asarray(shifts)[order].astype(np.int64)
-    )
+    return _mirror(np.asarray(i), np.asarray(j), np.asarray(shifts))
 
 
 def _shift_range(cell: np.ndarray, pbc: tuple[bool, bool, bool], cutoff: float) -> np.ndarray:

@@ -58,6 +58,8 @@ class PairGeometry:
     Receivers and senders are the same atoms in a normal pass; for a probe the
     receivers are probe points and the senders the structure's atoms.
     ``weights`` (optional, per pair) fade senders in and out (Eq. 3.15).
+    ``mirrored``: the second half of the pairs mirrors the first, so distance
+    features are computed for the first half only.
     """
 
     idx_i: torch.Tensor
@@ -65,6 +67,7 @@ class PairGeometry:
     distances: torch.Tensor
     n_receivers: int
     weights: torch.Tensor | None = None
+    mirrored: bool = False
 
 
 @dataclass
@@ -75,6 +78,13 @@ class Prediction:
     contributions: list[np.ndarray]
     forces: list[np.ndarray] | None
     unit: str
+
+
+def _repeat_twice(features: Any) -> Any:
+    """Pair features of a mirrored list: the same values for both halves."""
+    if isinstance(features, torch.Tensor):
+        return features.repeat(2, *([1] * (features.dim() - 1)))
+    return type(features)(_repeat_twice(f) for f in features)
 
 
 class AtomisticModel(nn.Module):
@@ -182,7 +192,11 @@ class AtomisticModel(nn.Module):
         pairs: PairGeometry,
     ) -> list[torch.Tensor]:
         """All representations ``[x^(0), ..., x^(T)]`` from initial embeddings ``x0``."""
-        features = self.pair_features(pairs.distances)
+        if pairs.mirrored:
+            half = self.pair_features(pairs.distances[: len(pairs.distances) // 2])
+            features = _repeat_twice(half)
+        else:
+            features = self.pair_features(pairs.distances)
         representations = [x0]
         x = x0
         for t in range(self.n_interactions):
@@ -217,13 +231,20 @@ class AtomisticModel(nn.Module):
         positions = batch.positions
         if forces and not positions.requires_grad:
             positions = positions.detach().requires_grad_(True)
-        vectors = positions[batch.idx_j] - positions[batch.idx_i] + batch.offsets
+        if batch.mirrored:
+            half = len(batch.idx_i) // 2
+            vectors = positions[batch.idx_j[:half]] - positions[batch.idx_i[:half]] + batch.offsets[:half]
+            distances = torch.linalg.vector_norm(vectors, dim=1).repeat(2)
+        else:
+            vectors = positions[batch.idx_j] - positions[batch.idx_i] + batch.offsets
+            distances = torch.linalg.vector_norm(vectors, dim=1)
         pairs = PairGeometry(
             idx_i=batch.idx_i,
             idx_j=batch.idx_j,
-            distances=torch.linalg.vector_norm(vectors, dim=1),
+            distances=distances,
             n_receivers=int(batch.numbers.shape[0]),
             weights=None if atom_weights is None else atom_weights[batch.idx_j],
+            mirrored=batch.mirrored,
         )
         x0 = self.embedding(batch.numbers) if embeddings is None else embeddings
         representations = self.run(x0, pairs)

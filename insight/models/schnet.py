@@ -151,14 +151,18 @@ class SchNet(AtomisticModel):
             Dense(config.n_output_hidden, 1),
         )
 
-    def pair_features(self, distances: torch.Tensor) -> torch.Tensor:
-        """Filters of all blocks at once, ``(T, n_pairs, n_filters)``; the Gaussian expansion is shared."""
+    def pair_features(self, distances: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """Filters of all blocks, each ``(n_pairs, n_filters)``; the Gaussian expansion is shared.
+
+        A tuple rather than a stacked tensor: the backward pass of a slice of a
+        stacked tensor would zero-fill the whole stack once per block.
+        """
         expanded = self.rbf(distances)
-        envelope = self.cosine(distances)[:, None] if self.cosine is not None else None
-        filters = [block.filter_network(expanded) for block in self.interactions]
-        if envelope is not None:
-            filters = [w * envelope for w in filters]
-        return torch.stack(filters)
+        filters = tuple(block.filter_network(expanded) for block in self.interactions)
+        if self.cosine is not None:
+            envelope = self.cosine(distances)[:, None]
+            filters = tuple(w * envelope for w in filters)
+        return filters
 
     def interact(self, t, x_receivers, x_senders, pairs, features):
         return self.interactions[t](x_receivers, x_senders, features[t], pairs, self.config.neighbor_average)
@@ -168,4 +172,4 @@ class SchNet(AtomisticModel):
 
     def filters(self, distances: torch.Tensor) -> torch.Tensor:
         """Filters ``W^(t)(d)`` of every block, ``(T, len(distances), n_filters)`` (Figs 4.4, 4.5)."""
-        return self.pair_features(distances.to(device=self.device, dtype=self.dtype))
+        return torch.stack(self.pair_features(distances.to(device=self.device, dtype=self.dtype)))

@@ -1,0 +1,1 @@
+"""Datasets: QM9, materials, MD trajectories."""

@@ -1,0 +1,214 @@
+"""QM9 (Ramakrishnan et al. 2014) from the ``qm9pack`` package, in the thesis' units.
+
+``qm9pack`` ships the 130,831 molecules that passed QM9's consistency check
+as CSV files. Its ``__init__`` needs ``pkg_resources``, so the data folder is
+located with ``importlib`` and the CSVs are read directly, once, into a compact
+cache (``~/.cache/insight/qm9-v1.npz``, or ``$INSIGHT_CACHE``).
+
+Energies are converted from Hartree to kcal/mol; ``U0``, ``U``, ``H`` and ``G``
+are atomization energies (the total energy minus the free-atom references of
+the QM9 paper), as used throughout the thesis.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..structures import Structure, StructureError
+
+__all__ = ["QM9", "QM9_PROPERTIES", "ATOM_REFERENCES_HARTREE", "HARTREE_TO_KCAL_MOL", "load_qm9", "qm9_split"]
+
+#: CODATA 2018 Hartree energy in kcal/mol.
+HARTREE_TO_KCAL_MOL = 627.509474
+
+#: Free-atom energies in Hartree at B3LYP/6-31G(2df,p) from the QM9 paper's atomref table.
+ATOM_REFERENCES_HARTREE: dict[str, dict[int, float]] = {
+    "U0": {1: -0.500273, 6: -37.846772, 7: -54.583861, 8: -75.064579, 9: -99.718730},
+    "U": {1: -0.498857, 6: -37.845355, 7: -54.582445, 8: -75.063162, 9: -99.717314},
+    "H": {1: -0.497912, 6: -37.844411, 7: -54.581501, 8: -75.062219, 9: -99.716370},
+    "G": {1: -0.510927, 6: -37.861317, 7: -54.598897, 8: -75.079532, 9: -99.733544},
+}
+
+#: The 12 properties of Table 4.2: CSV column, unit, conversion factor, intensive or not.
+QM9_PROPERTIES: dict[str, tuple[str, str, float, bool]] = {
+    "mu": ("Dipole_debye", "Debye", 1.0, False),
+    "alpha": ("Polarizability_bohr3", "Bohr^3", 1.0, False),
+    "homo": ("HOMO_au", "kcal/mol", HARTREE_TO_KCAL_MOL, True),
+    "lumo": ("LUMO_au", "kcal/mol", HARTREE_TO_KCAL_MOL, True),
+    "gap": ("HOMO_LUMO_gap_au", "kcal/mol", HARTREE_TO_KCAL_MOL, True),
+    "r2": ("R2_bohr2", "Bohr^2", 1.0, False),
+    "zpve": ("ZPVE_au", "kcal/mol", HARTREE_TO_KCAL_MOL, False),
+    "U0": ("InternalEnergy_0K_au", "kcal/mol", HARTREE_TO_KCAL_MOL, False),
+    "U": ("InternalEnergy_298K_au", "kcal/mol", HARTREE_TO_KCAL_MOL, False),
+    "H": ("Enthalphy_298K_au", "kcal/mol", HARTREE_TO_KCAL_MOL, False),
+    "G": ("GibbsFreeEnergy_298K_au", "kcal/mol", HARTREE_TO_KCAL_MOL, False),
+    "cv": ("Heatcapacity_Cv_cal_mol_K", "cal/mol/K", 1.0, False),
+}
+
+_CACHE_VERSION = 1
+_SYMBOL_TO_Z = {"H": 1, "C": 6, "N": 7, "O": 8, "F": 9}
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("INSIGHT_CACHE", Path.home() / ".cache" / "insight"))
+
+
+def qm9pack_data_dir() -> Path:
+    """The ``data`` folder of the installed ``qm9pack`` package (without importing it)."""
+    spec = importlib.util.find_spec("qm9pack")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("QM9 comes from the PyPI package qm9pack: run `pip install --no-deps qm9pack`")
+    folder = Path(list(spec.submodule_search_locations)[0]) / "data"
+    if not folder.is_dir():
+        raise FileNotFoundError(f"qm9pack is installed but has no data folder at {folder}; reinstall it")
+    return folder
+
+
+@dataclass
+class QM9:
+    """QM9 molecules with properties in thesis units.
+
+    Attributes
+    ----------
+    numbers
+        Atomic numbers of all molecules, concatenated, ``(n_atoms_total,)``.
+    positions
+        Positions in Å, concatenated, ``(n_atoms_total, 3)``.
+    offsets
+        Start of each molecule in ``numbers``; molecule ``k`` is ``offsets[k]:offsets[k+1]``.
+    table
+        One row per molecule: ``index`` (QM9 number), ``smiles``, ``n_atoms`` and
+        the 12 properties (see :data:`QM9_PROPERTIES`); ``U0``, ``U``, ``H``, ``G``
+        are atomization energies in kcal/mol, ``*_total`` the raw totals in Hartree.
+    """
+
+    numbers: np.ndarray
+    positions: np.ndarray
+    offsets: np.ndarray
+    table: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def structure(self, k: int) -> Structure:
+        """Molecule at row ``k`` (not the QM9 index; see ``table['index']``)."""
+        a, b = self.offsets[k], self.offsets[k + 1]
+        row = self.table.iloc[k]
+        return Structure(
+            self.numbers[a:b],
+            self.positions[a:b],
+            info={"name": f"QM9 {int(row['index'])}", "qm9_index": int(row["index"]), "smiles": row["smiles"]},
+        )
+
+    def structures(self, rows: Sequence[int]) -> list[Structure]:
+        return [self.structure(int(k)) for k in rows]
+
+    def target(self, prop: str) -> np.ndarray:
+        """A property for every molecule in thesis units (see :data:`QM9_PROPERTIES`)."""
+        if prop not in QM9_PROPERTIES:
+            raise KeyError(f"unknown QM9 property {prop!r}; choose one of {', '.join(QM9_PROPERTIES)}")
+        return self.table[prop].to_numpy()
+
+    def subset(self, rows: Sequence[int]) -> "QM9":
+        """A smaller QM9 with the given rows, in that order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        counts = np.diff(self.offsets)[rows]
+        atom_rows = np.concatenate([np.arange(self.offsets[k], self.offsets[k + 1]) for k in rows])
+        return QM9(
+            numbers=self.numbers[atom_rows],
+            positions=self.positions[atom_rows],
+            offsets=np.concatenate([[0], np.cumsum(counts)]),
+            table=self.table.iloc[rows].reset_index(drop=True),
+        )
+
+
+def _atomization(totals: np.ndarray, numbers: np.ndarray, offsets: np.ndarray, prop: str) -> np.ndarray:
+    refs = np.zeros(10)
+    for z, e in ATOM_REFERENCES_HARTREE[prop].items():
+        refs[z] = e
+    per_molecule_reference = np.add.reduceat(refs[numbers], offsets[:-1])
+    return (totals - per_molecule_reference) * HARTREE_TO_KCAL_MOL
+
+
+def _literal(text: str):
+    """A nested list of numbers; JSON is fast, and a few rows write floats as '0.' which only Python reads."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return ast.literal_eval(text)
+
+
+def parse_qm9_csv(paths: Sequence[Path]) -> QM9:
+    """Parse qm9pack's CSV files (all parts, in order) into a :class:`QM9`."""
+    columns = ["Index", "SMILES", "N_atoms", "Elements", "XYZ_Ang"] + [c for c, *_ in QM9_PROPERTIES.values()]
+    frames = []
+    for path in paths:
+        try:
+            frames.append(pd.read_csv(path, usecols=columns))
+        except (ValueError, pd.errors.ParserError) as err:
+            raise StructureError(f"{path}: not a qm9pack CSV ({err}); reinstall qm9pack") from err
+    raw = pd.concat(frames, ignore_index=True).sort_values("Index", kind="stable").reset_index(drop=True)
+    counts = raw["N_atoms"].to_numpy(dtype=np.int64)
+    numbers = np.fromiter(
+        (_SYMBOL_TO_Z[s] for e in raw["Elements"] for s in json.loads(e.replace("'", '"'))),
+        dtype=np.int8,
+        count=int(counts.sum()),
+    )
+    positions = np.concatenate([np.asarray(_literal(xyz), dtype=np.float64) for xyz in raw["XYZ_Ang"]])
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    if len(positions) != offsets[-1]:
+        raise StructureError("qm9pack CSV: geometry rows do not match N_atoms; reinstall qm9pack")
+    table = pd.DataFrame({"index": raw["Index"].to_numpy(), "smiles": raw["SMILES"], "n_atoms": counts})
+    for name, (column, _unit, factor, _intensive) in QM9_PROPERTIES.items():
+        values = raw[column].to_numpy(dtype=np.float64)
+        if name in ATOM_REFERENCES_HARTREE:
+            table[f"{name}_total"] = values
+            table[name] = _atomization(values, numbers.astype(np.int64), offsets, name)
+        else:
+            table[name] = values * factor
+    return QM9(numbers=numbers.astype(np.int64), positions=positions, offsets=offsets, table=table)
+
+
+def load_qm9(cache: bool = True, progress: bool = True) -> QM9:
+    """All of QM9, parsed once from qm9pack's CSVs and then read from the cache (about a second)."""
+    path = cache_dir() / f"qm9-v{_CACHE_VERSION}.npz"
+    if cache and path.is_file():
+        with np.load(path, allow_pickle=False) as data:
+            table = pd.DataFrame({k[6:]: data[k] for k in data.files if k.startswith("table_")})
+            return QM9(data["numbers"].astype(np.int64), data["positions"], data["offsets"], table)
+    if progress:
+        print("parsing QM9 from qm9pack's CSV files (once; about a minute) ...", flush=True)
+    folder = qm9pack_data_dir()
+    qm9 = parse_qm9_csv(sorted(folder.glob("qm9_part*.csv")))
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        arrays = {f"table_{c}": qm9.table[c].to_numpy(dtype=str if c == "smiles" else None) for c in qm9.table}
+        np.savez(tmp, numbers=qm9.numbers.astype(np.int8), positions=qm9.positions, offsets=qm9.offsets, **arrays)
+        tmp.replace(path)
+    return qm9
+
+
+def qm9_split(n_molecules: int, n_train: int, n_validation: int, seed: int) -> dict[str, np.ndarray]:
+    """A seeded random split into train, validation and test rows (the rest).
+
+    The thesis uses 110,000 / 10,000 / rest for SchNet (sec. 4.4.1) and
+    100,000 / 1,000 / rest for DTNN (sec. 3.5.1).
+    """
+    if n_train + n_validation > n_molecules:
+        raise ValueError(f"{n_train} + {n_validation} molecules asked for, but only {n_molecules} exist")
+    order = np.random.default_rng(seed).permutation(n_molecules)
+    return {
+        "train": np.sort(order[:n_train]),
+        "validation": np.sort(order[n_train : n_train + n_validation]),
+        "test": np.sort(order[n_train + n_validation :]),
+    }
