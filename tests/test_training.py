@@ -1,0 +1,102 @@
+"""QM9 loading, training, resuming and evaluation on a tiny slice of QM9."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from conftest import DATA
+
+import insight
+from insight.data.qm9 import ATOM_REFERENCES_HARTREE, HARTREE_TO_KCAL_MOL, parse_qm9_csv, qm9_split
+from insight.training import PackedMolecules, TrainingConfig, evaluate, load_split, train
+
+
+@pytest.fixture(scope="module")
+def qm9_head():
+    """The first 40 molecules of QM9, straight from qm9pack's CSV."""
+    return parse_qm9_csv([DATA / "qm9_head40.csv"])
+
+
+def test_methane_atomization_energy_by_hand(qm9_head):
+    methane = qm9_head.structure(0)
+    assert methane.formula == "CH4"
+    # From the CSV row: U0 = -40.47893 Ha; references C -37.846772, H -0.500273 Ha.
+    by_hand = (-40.47893 - (-37.846772 + 4 * -0.500273)) * 627.509474
+    assert qm9_head.target("U0")[0] == pytest.approx(by_hand, abs=1e-6)
+    assert by_hand == pytest.approx(-396.0, abs=0.1)
+    assert ATOM_REFERENCES_HARTREE["U0"][6] * HARTREE_TO_KCAL_MOL == pytest.approx(-23749.0, abs=1.0)
+
+
+def test_all_twelve_properties_in_thesis_units(qm9_head):
+    table = qm9_head.table
+    for prop in ["mu", "alpha", "homo", "lumo", "gap", "r2", "zpve", "U0", "U", "H", "G", "cv"]:
+        assert np.isfinite(table[prop]).all()
+    # Methane's HOMO of -0.3877 Ha in kcal/mol; the gap is LUMO - HOMO.
+    assert table["homo"][0] == pytest.approx(-0.3877 * 627.509474)
+    np.testing.assert_allclose(table["gap"], table["lumo"] - table["homo"], atol=0.1)
+
+
+def test_split_is_seeded_and_disjoint():
+    a, b = qm9_split(1000, 700, 100, seed=3), qm9_split(1000, 700, 100, seed=3)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert len(np.intersect1d(a["train"], a["test"])) == 0 and len(a["test"]) == 200
+
+
+def test_packed_batches_equal_collated_structures(qm9_head):
+    model = insight.SchNet(n_features=8, n_filters=8, n_interactions=2).double()
+    data = PackedMolecules(qm9_head.numbers, qm9_head.positions, qm9_head.offsets, qm9_head.target("U0"), None)
+    rows = np.array([3, 17, 25])
+    batch, targets = data.batch(rows, dtype=torch.float64)
+    packed = model(batch).energy
+    collated = model(model.batch(qm9_head.structures(rows))).energy
+    torch.testing.assert_close(packed, collated)
+    torch.testing.assert_close(targets, torch.as_tensor(qm9_head.target("U0")[rows]))
+
+
+def _tiny_run(qm9_head, output, max_epochs):
+    data = PackedMolecules(qm9_head.numbers, qm9_head.positions, qm9_head.offsets, qm9_head.target("U0"), None)
+    split = qm9_split(len(qm9_head), 28, 6, seed=0)
+    config = TrainingConfig(
+        architecture="dtnn",
+        hyperparameters=dict(n_features=8, n_factors=8, n_interactions=1, n_output_hidden=4),
+        n_train=28,
+        n_validation=6,
+        batch_size=7,
+        learning_rate=5e-3,
+        max_epochs=max_epochs,
+        early_stopping_patience=100,
+    )
+    best = train(config, output, data=data, split=split, progress=False, log=lambda _: None)
+    return best, data, split
+
+
+def test_training_lowers_the_loss(qm9_head, tmp_path):
+    _tiny_run(qm9_head, tmp_path / "run", max_epochs=8)
+    log = np.genfromtxt(tmp_path / "run" / "log.csv", delimiter=",", names=True)
+    assert log["val_mae"][-1] < log["val_mae"][0]
+    assert log["train_rmse"][-1] < log["train_rmse"][0]
+
+
+def test_resume_gives_the_same_state_as_an_uninterrupted_run(qm9_head, tmp_path):
+    _tiny_run(qm9_head, tmp_path / "straight", max_epochs=4)
+    _tiny_run(qm9_head, tmp_path / "interrupted", max_epochs=2)
+    _tiny_run(qm9_head, tmp_path / "interrupted", max_epochs=4)  # resumes from its checkpoint
+    a = torch.load(tmp_path / "straight" / "checkpoint.pt", weights_only=True)
+    b = torch.load(tmp_path / "interrupted" / "checkpoint.pt", weights_only=True)
+    assert a["state"]["step"] == b["state"]["step"]
+    for key in a["model"]:
+        assert torch.equal(a["model"][key], b["model"][key]), key
+
+
+def test_evaluate_reproduces_the_card_metric(qm9_head, tmp_path):
+    best, data, _ = _tiny_run(qm9_head, tmp_path / "run", max_epochs=3)
+    model = insight.load_model(best, device="cpu")
+    card = json.loads((best / "card.json").read_text())
+    split = load_split(best)
+    metrics, per_size = evaluate(model, data, split["validation"])
+    assert metrics["mae"] == pytest.approx(card["metrics"]["validation_mae"], rel=1e-6)
+    assert per_size["count"].sum() == len(split["validation"])
+    assert card["units"]["energy"] == "kcal/mol" and card["training"]["n_train"] == 28
