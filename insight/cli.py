@@ -135,6 +135,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from .zoo import publish
+
+    extra = {"status": args.status} if args.status else None
+    folder = publish(args.best, args.name, args.destination, description=args.description, extra=extra)
+    card = json.loads((folder / "card.json").read_text())
+    print(f"published {args.name} to {folder}: test MAE {card['metrics']['test_mae']:.4f} "
+          f"{card['units']['energy']} on {card['metrics']['n_test']} molecules")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="insight", description="Analyse what DTNN and SchNet models learned.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -185,6 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None)
     p.add_argument("--update-card", action="store_true", help="write the metrics into the model card")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("publish", help="evaluate a run's best model on its test split and add it to pretrained/")
+    p.add_argument("best", help="a run's best/ folder")
+    p.add_argument("--name", required=True, help="zoo name, e.g. schnet-qm9")
+    p.add_argument("--destination", default=None, help="folder to write (default: pretrained/NAME)")
+    p.add_argument("--description", default=None)
+    p.add_argument("--status", default=None, help="e.g. 'interim: training continues'")
+    p.set_defaults(func=_cmd_publish)
     return parser
 
 

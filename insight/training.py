@@ -309,6 +309,7 @@ def train(
             n_batches = math.ceil(len(order) / config.batch_size)
             model.train()
             squared, counted = 0.0, 0
+            lr = _learning_rate(config, state["step"], state["plateau_scale"])
             iterator = range(state["position"], n_batches)
             if progress:
                 from tqdm import tqdm
@@ -343,7 +344,7 @@ def train(
             state["epoch"] += 1
             state["position"] = 0
             state["seconds"] = time.time() - started
-            train_rmse = math.sqrt(squared / max(counted, 1))
+            train_rmse = math.sqrt(squared / counted) if counted else math.nan  # nan: resumed after the last batch
             writer.writerow([state["epoch"], state["step"], f"{train_rmse:.5f}", f"{metrics['mae']:.5f}",
                              f"{metrics['rmse']:.5f}", f"{lr:.3e}", f"{state['seconds']:.0f}"])
             log_file.flush()

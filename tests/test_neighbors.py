@@ -38,7 +38,34 @@ def test_crystal_pairs_match_ase(crystal, cutoff):
     ours = neighbor_pairs(crystal, cutoff)
     i, j, shifts = neighbor_list("ijS", crystal.to_ase(), cutoff)
     assert _as_set(ours.idx_i, ours.idx_j, ours.shifts) == _as_set(i, j, shifts)
+    assert len(ours) == len(i)  # no pair twice
     assert np.all(ours.distances(crystal) < cutoff)
+
+
+def test_pair_lists_are_mirrored():
+    """The second half of a pair list is the first with i, j swapped and shifts negated."""
+    for pairs in [neighbor_pairs(aspirin()), neighbor_pairs(random_crystal(), 4.0)]:
+        half = len(pairs) // 2
+        assert pairs.mirrored and len(pairs) == 2 * half
+        assert np.array_equal(pairs.idx_i[half:], pairs.idx_j[:half])
+        assert np.array_equal(pairs.idx_j[half:], pairs.idx_i[:half])
+        assert np.array_equal(pairs.shifts[half:], -pairs.shifts[:half])
+
+
+def test_mirrored_and_plain_pair_lists_give_the_same_model_output():
+    from conftest import small_model
+
+    from insight.neighbors import NeighborPairs
+
+    model = small_model("schnet", periodic=True)
+    crystal = random_crystal()
+    pairs = neighbor_pairs(crystal, model.cutoff)
+    order = np.random.default_rng(0).permutation(len(pairs))
+    shuffled = NeighborPairs(pairs.idx_i[order], pairs.idx_j[order], pairs.shifts[order], mirrored=False)
+    a = model(insight.collate(crystal, pairs=[pairs], dtype=model.dtype), forces=True)
+    b = model(insight.collate(crystal, pairs=[shuffled], dtype=model.dtype), forces=True)
+    assert a.energy.item() == pytest.approx(b.energy.item(), abs=1e-10)
+    np.testing.assert_allclose(a.forces.detach().numpy(), b.forces.detach().numpy(), atol=1e-10)
 
 
 def test_large_molecule_with_cutoff_uses_cell_list_and_agrees():

@@ -100,3 +100,14 @@ def test_evaluate_reproduces_the_card_metric(qm9_head, tmp_path):
     assert metrics["mae"] == pytest.approx(card["metrics"]["validation_mae"], rel=1e-6)
     assert per_size["count"].sum() == len(split["validation"])
     assert card["units"]["energy"] == "kcal/mol" and card["training"]["n_train"] == 28
+
+
+def test_resume_after_the_last_batch_of_an_epoch(qm9_head, tmp_path):
+    """A run interrupted while validating resumes straight into validation."""
+    _tiny_run(qm9_head, tmp_path / "run", max_epochs=1)
+    path = tmp_path / "run" / "checkpoint.pt"
+    checkpoint = torch.load(path, weights_only=True)
+    checkpoint["state"].update(epoch=0, position=4)  # 28 molecules in batches of 7: all 4 batches done
+    torch.save(checkpoint, path)
+    _tiny_run(qm9_head, tmp_path / "run", max_epochs=1)
+    assert torch.load(path, weights_only=True)["state"]["epoch"] == 1

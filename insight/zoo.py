@@ -1,0 +1,115 @@
+"""The model zoo: publishing trained models into ``pretrained/`` with their cards.
+
+Publishing evaluates the best model of a run on its held-out test split,
+records the result and the thesis' number for the same setting in the card,
+and writes a human-readable ``README.md`` beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .models.files import CARD_FILE, WEIGHTS_FILE, load_model, pretrained_dir, save_model
+
+__all__ = ["THESIS_QM9_U0_MAE", "thesis_reference", "publish", "render_card"]
+
+#: QM9 U0 test MAE in kcal/mol reported in the thesis, keyed by (architecture, T).
+THESIS_QM9_U0_MAE: dict[tuple[str, int], tuple[float, str]] = {
+    ("dtnn", 1): (1.54, "Table 3.1, N = 100k"),
+    ("dtnn", 2): (0.93, "Table 3.1, N = 100k"),
+    ("dtnn", 3): (0.84, "Table 3.1, N = 100k"),
+    ("schnet", 2): (0.35, "sec. 4.4.1, N = 100k"),
+    ("schnet", 3): (0.32, "sec. 4.4.1, N = 100k"),
+    ("schnet", 6): (0.32, "Table 4.2, N = 110k"),
+}
+
+
+def thesis_reference(card: dict[str, Any]) -> dict[str, Any] | None:
+    """The thesis' test MAE for the setting of a model card, if the thesis states one."""
+    training = card.get("training", {})
+    if training.get("dataset") != "qm9" or card.get("target") != "U0":
+        return None
+    if training.get("n_train", 0) < 90_000:  # the thesis numbers are for 100k-110k training molecules
+        return None
+    key = (card["architecture"], int(card["hyperparameters"]["n_interactions"]))
+    if key not in THESIS_QM9_U0_MAE:
+        return None
+    value, where = THESIS_QM9_U0_MAE[key]
+    return {"test_mae": value, "unit": "kcal/mol", "source": where}
+
+
+def publish(
+    best_folder: str | Path, name: str, destination: str | Path | None = None, description: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Evaluate a run's best model on its test split and copy it into the zoo as ``name``.
+
+    Returns the folder of the published model.
+    """
+    from .data.qm9 import load_qm9
+    from .training import SPLIT_FILE, PackedMolecules, evaluate, load_split
+
+    best_folder = Path(best_folder)
+    model = load_model(best_folder, device="cpu")
+    split = load_split(best_folder)
+    qm9 = load_qm9()
+    data = PackedMolecules(qm9.numbers, qm9.positions, qm9.offsets, qm9.target(model.card["target"]), model.cutoff)
+    metrics, per_size = evaluate(model, data, split["test"])
+    card = dict(model.card)
+    card["name"] = name
+    card["metrics"] = {**card.get("metrics", {}), "test_mae": metrics["mae"], "test_rmse": metrics["rmse"],
+                       "n_test": metrics["n"]}
+    card["metrics_per_size"] = per_size.to_dict(orient="list")
+    reference = thesis_reference(card)
+    if reference:
+        card["thesis"] = reference
+    if description:
+        card["description"] = description
+    card.update(extra or {})
+    target = Path(destination) if destination else pretrained_dir() / name
+    target.mkdir(parents=True, exist_ok=True)
+    save_model(model, target, **card)
+    shutil.copy(best_folder / SPLIT_FILE, target / SPLIT_FILE)
+    (target / "README.md").write_text(render_card(json.loads((target / CARD_FILE).read_text())), encoding="utf-8")
+    assert (target / WEIGHTS_FILE).is_file()
+    return target
+
+
+def render_card(card: dict[str, Any]) -> str:
+    """A model card as Markdown."""
+    hp = card["hyperparameters"]
+    training = card.get("training", {})
+    metrics = card.get("metrics", {})
+    unit = card.get("units", {}).get("energy", "")
+    lines = [f"# {card['name']}", ""]
+    if card.get("description"):
+        lines += [card["description"], ""]
+    lines += [
+        "| | |",
+        "|---|---|",
+        f"| architecture | {card['architecture']}, T = {hp['n_interactions']}, F = {hp['n_features']} |",
+        f"| cutoff | {hp.get('cutoff') or 'none (all pairs)'} |",
+        f"| target | {card.get('target')} ({unit}) |",
+        f"| elements | {', '.join(str(z) for z in card.get('elements', []))} |",
+        f"| data | {training.get('dataset')}: {training.get('n_train')} train / {training.get('n_validation')} "
+        f"validation / {training.get('n_test')} test, split seed {training.get('split_seed')} |",
+        f"| training | {training.get('optimizer')}, batch {training.get('batch_size')}, lr {training.get('learning_rate')} "
+        f"({training.get('lr_schedule')}), {training.get('epochs')} epochs, {training.get('steps')} steps, "
+        f"{training.get('hours')} h |",
+    ]
+    if "test_mae" in metrics:
+        lines.append(f"| test MAE | **{metrics['test_mae']:.3f} {unit}** (RMSE {metrics['test_rmse']:.3f}) |")
+    if "validation_mae" in metrics:
+        lines.append(f"| validation MAE | {metrics['validation_mae']:.3f} {unit} |")
+    if card.get("thesis"):
+        t = card["thesis"]
+        lines.append(f"| thesis | {t['test_mae']} {t['unit']} ({t['source']}) |")
+    for key in ("status", "hardware"):
+        if card.get(key):
+            lines.append(f"| {key} | {card[key]} |")
+    hyper = ", ".join(f"{k}={v}" for k, v in hp.items())
+    lines += ["", f"Hyperparameters: {hyper}.", ""]
+    return "\n".join(lines)
