@@ -155,7 +155,7 @@ def test_batched_probe_equals_probe_by_hand_molecule(molecular_model, element):
     molecule = aspirin()
     rng = np.random.default_rng(1)
     points = molecule.positions.mean(axis=0) + rng.normal(scale=3.0, size=(40, 3))
-    batched = molecular_model.probe(molecule, points, element, chunk_size=7).detach().numpy()
+    batched = molecular_model.probe(molecule, points, element, chunk_size=7, tabulate=False).detach().numpy()
     alone = molecular_model.predict(molecule).contributions[0]
     for point, value in zip(points[::8], batched[::8]):
         by_hand, atoms = _probe_by_hand(molecular_model, molecule, point, element)
@@ -167,13 +167,32 @@ def test_batched_probe_equals_probe_by_hand_crystal(periodic_model):
     crystal = random_crystal()
     rng = np.random.default_rng(2)
     points = rng.uniform(-4, 8, size=(30, 3))  # many outside the cell
-    batched = periodic_model.probe(crystal, points, "C", chunk_size=4).detach().numpy()
+    batched = periodic_model.probe(crystal, points, "C", chunk_size=4, tabulate=False).detach().numpy()
     for point, value in zip(points[::6], batched[::6]):
         by_hand, _ = _probe_by_hand(periodic_model, crystal, point, "C")
         assert value == pytest.approx(by_hand, abs=1e-10)
     # A probe shifted by a lattice vector sees the same crystal.
-    shifted = periodic_model.probe(crystal, points + crystal.cell[1] - 2 * crystal.cell[2], "C").detach().numpy()
+    shifted = periodic_model.probe(crystal, points + crystal.cell[1] - 2 * crystal.cell[2], "C", tabulate=False)
+    shifted = shifted.detach().numpy()
     np.testing.assert_allclose(shifted, batched, atol=1e-10)
+
+
+@pytest.mark.parametrize("periodic", [False, True], ids=["molecule", "crystal"])
+@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+def test_tabulated_probe_equals_exact_probe(kind, periodic):
+    """The distance table changes probe energies by less than 1e-6 of their scale."""
+    model = small_model(kind, periodic=periodic)
+    structure = random_crystal() if periodic else aspirin()
+    points = np.random.default_rng(0).uniform(-3, 6, size=(300, 3)) + structure.positions.mean(axis=0) - 1.5
+    exact = model.probe(structure, points, "O", tabulate=False)
+    tabulated = model.probe(structure, points, "O", tabulate=True)
+    assert (tabulated - exact).abs().max() < 1e-6 * exact.abs().max()
+    # Far beyond the Gaussian grid the table's last row stands in for constant features.
+    far = structure.positions.mean(axis=0) + np.array([[45.0, 0.0, 0.0]])
+    if not periodic:
+        assert model.probe(structure, far, "O").item() == pytest.approx(
+            model.probe(structure, far, "O", tabulate=False).item(), rel=1e-6
+        )
 
 
 def test_probe_representations_for_every_pass(molecular_model):

@@ -10,6 +10,7 @@ atom of Eq. 3.12 / 4.15 evaluated for many positions in one batched call.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Sequence
 
@@ -20,7 +21,7 @@ from torch import nn
 from ..batch import Batch, collate
 from ..neighbors import probe_pairs
 from ..structures import Structure, StructureError, atomic_number, element_symbol
-from .layers import scatter_sum
+from .layers import DistanceTable, scatter_sum
 
 __all__ = ["AtomisticModel", "ModelOutput", "PairGeometry", "Prediction", "UnknownElementError"]
 
@@ -59,7 +60,9 @@ class PairGeometry:
     receivers are probe points and the senders the structure's atoms.
     ``weights`` (optional, per pair) fade senders in and out (Eq. 3.15).
     ``mirrored``: the second half of the pairs mirrors the first, so distance
-    features are computed for the first half only.
+    features are computed for the first half only. ``dense_senders``: the
+    pairs are every receiver with each of that many senders, receiver-major,
+    in sender order (probes around a molecule); ``idx_i``/``idx_j`` are then unused.
     """
 
     idx_i: torch.Tensor
@@ -68,6 +71,14 @@ class PairGeometry:
     n_receivers: int
     weights: torch.Tensor | None = None
     mirrored: bool = False
+    dense_senders: int | None = None
+
+    def count(self) -> torch.Tensor:
+        """Number of senders of each receiver, ``(n_receivers,)``."""
+        if self.dense_senders is not None:
+            return torch.full((self.n_receivers,), float(self.dense_senders), dtype=self.distances.dtype,
+                              device=self.distances.device)
+        return scatter_sum(torch.ones_like(self.distances), self.idx_i, self.n_receivers)
 
 
 @dataclass
@@ -295,12 +306,32 @@ class AtomisticModel(nn.Module):
             unit=self.energy_unit,
         )
 
+    #: Grid spacing (Å) of :meth:`distance_table`; fine enough for a relative error below 1e-6.
+    table_spacing: ClassVar[float] = 0.002
+
+    def distance_table(self, spacing: float | None = None) -> "DistanceTable":
+        """The pair features tabulated in distance (cached until the weights change)."""
+        spacing = spacing or self.table_spacing
+        key = (spacing, self.dtype, self.device, tuple(p._version for p in self.parameters()))
+        cache = self.__dict__.setdefault("_distance_tables", {})
+        if key not in cache:
+            cache.clear()
+            cache[key] = DistanceTable(self.pair_features, self.table_range(), spacing, self.dtype, self.device)
+        return cache[key]
+
+    def table_range(self) -> float:
+        """Distance beyond which the pair features no longer change (Å)."""
+        rbf = self.rbf
+        gaussian_reach = float(rbf.centers[-1]) + 6.0 / math.sqrt(float(rbf.gamma))  # exp(-36): zero in float32
+        return gaussian_reach if self.cutoff is None else min(self.cutoff, gaussian_reach)
+
     def probe(
         self,
         structure: Structure,
         points: np.ndarray | torch.Tensor,
         element: str | int,
-        chunk_size: int = 1024,
+        chunk_size: int = 512,
+        tabulate: bool = True,
         return_representations: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         """Energy ``Omega_A(r)`` of a probe atom of type ``element`` at each point (Eq. 3.12-3.13, 4.15).
@@ -317,6 +348,10 @@ class AtomisticModel(nn.Module):
             Probe positions in Å, ``(n_points, 3)``.
         element
             Probe element, e.g. ``"H"`` or ``1``.
+        tabulate
+            Look the filters up in a fine distance table (:meth:`distance_table`)
+            instead of evaluating the filter network for every probe-atom pair:
+            about ten times faster; relative deviation below 1e-6.
         return_representations
             Also return the probe representations after every pass.
 
@@ -330,32 +365,38 @@ class AtomisticModel(nn.Module):
         self.check_elements([z])
         batch = self.batch(structure)
         atom_representations = self(batch).representations
-        points_np = points.detach().cpu().numpy() if isinstance(points, torch.Tensor) else np.asarray(points)
-        points_np = points_np.reshape(-1, 3)
         points_t = (
             points.to(self.device, self.dtype).reshape(-1, 3)
             if isinstance(points, torch.Tensor)
-            else torch.as_tensor(points_np, dtype=self.dtype, device=self.device)
+            else torch.as_tensor(np.asarray(points, dtype=np.float64).reshape(-1, 3), dtype=self.dtype,
+                                 device=self.device)
         )
-        pairs = probe_pairs(structure, points_np, self.cutoff)
-        cell = np.zeros((3, 3)) if structure.cell is None else structure.cell
-        offsets = torch.as_tensor(pairs.shifts @ cell, dtype=self.dtype, device=self.device)
-        idx_i = torch.as_tensor(pairs.idx_i, device=self.device)
-        idx_j = torch.as_tensor(pairs.idx_j, device=self.device)
-        n_points = len(points_np)
+        n_points = int(points_t.shape[0])
         if n_points == 0:
             raise ValueError("no probe points given; pass an array of shape (n_points, 3) in Å")
-        bounds = np.searchsorted(pairs.idx_i, np.arange(0, n_points + chunk_size, chunk_size).clip(max=n_points))
+        features_of = self.distance_table() if tabulate else self.pair_features
+        dense = not structure.is_periodic and self.cutoff is None
+        if not dense:
+            pairs = probe_pairs(structure, points_t.detach().cpu().numpy(), self.cutoff)
+            cell = np.zeros((3, 3)) if structure.cell is None else structure.cell
+            offsets = torch.as_tensor(pairs.shifts @ cell, dtype=self.dtype, device=self.device)
+            idx_i = torch.as_tensor(pairs.idx_i, device=self.device)
+            idx_j = torch.as_tensor(pairs.idx_j, device=self.device)
+            bounds = np.searchsorted(pairs.idx_i, np.arange(0, n_points + chunk_size, chunk_size).clip(max=n_points))
         x_probe0 = self.embedding.weight[z]
         numbers = torch.full((n_points,), z, dtype=torch.long, device=self.device)
         energies, representations = [], [[] for _ in range(self.n_interactions + 1)]
         for k, start in enumerate(range(0, n_points, chunk_size)):
             stop = min(start + chunk_size, n_points)
-            lo, hi = int(bounds[k]), int(bounds[k + 1])
-            sel_i, sel_j = idx_i[lo:hi] - start, idx_j[lo:hi]
-            vectors = batch.positions[sel_j] + offsets[lo:hi] - points_t[start:stop][sel_i]
-            geometry = PairGeometry(sel_i, sel_j, torch.linalg.vector_norm(vectors, dim=1), stop - start)
-            features = self.pair_features(geometry.distances)
+            if dense:
+                distances = torch.cdist(points_t[start:stop], batch.positions).reshape(-1)
+                geometry = PairGeometry(None, None, distances, stop - start, dense_senders=len(structure))
+            else:
+                lo, hi = int(bounds[k]), int(bounds[k + 1])
+                sel_i, sel_j = idx_i[lo:hi] - start, idx_j[lo:hi]
+                vectors = batch.positions[sel_j] + offsets[lo:hi] - points_t[start:stop][sel_i]
+                geometry = PairGeometry(sel_i, sel_j, torch.linalg.vector_norm(vectors, dim=1), stop - start)
+            features = features_of(geometry.distances)
             x = x_probe0.expand(stop - start, -1)
             representations[0].append(x)
             for t in range(self.n_interactions):
@@ -366,4 +407,3 @@ class AtomisticModel(nn.Module):
         if return_representations:
             return omega, [torch.cat(r) for r in representations]
         return omega
-

@@ -77,3 +77,35 @@ def scatter_sum(values: torch.Tensor, index: torch.Tensor, size: int) -> torch.T
     """Sum rows of ``values`` into ``size`` bins given by ``index``."""
     out = torch.zeros((size,) + values.shape[1:], dtype=values.dtype, device=values.device)
     return out.index_add_(0, index, values)
+
+
+class DistanceTable:
+    """A function of distance tabulated on a fine grid and linearly interpolated.
+
+    Pair features (filters) depend on the distance alone, so for many probe
+    points they can be looked up instead of recomputed. With a spacing of
+    0.002 Å the interpolation error is below float32 round-off for SchNet
+    filters and about 1e-6 relative for DTNN distance factors (tests/test_models.py).
+    Distances beyond the table take its last row: past ``stop`` every
+    Gaussian of the expansion has decayed to zero, so features are constant.
+    """
+
+    def __init__(self, function, stop: float, spacing: float, dtype: torch.dtype, device: torch.device):
+        self.spacing = float(spacing)
+        self.n_rows = int(math.ceil(stop / spacing)) + 2
+        grid = torch.arange(self.n_rows, dtype=torch.float64, device=device) * self.spacing
+        with torch.no_grad():
+            values = function(grid.to(dtype))
+        self.is_tensor = isinstance(values, torch.Tensor)
+        self.tables = [values.contiguous()] if self.is_tensor else [v.contiguous() for v in values]
+
+    def __call__(self, distances: torch.Tensor):
+        position = (distances / self.spacing).clamp(max=self.n_rows - 1.000001)
+        lower = position.floor()
+        upper_weight = position - lower
+        index = torch.stack([lower.long(), lower.long() + 1], dim=1)
+        weights = torch.stack([1.0 - upper_weight, upper_weight], dim=1)
+        looked_up = [
+            nn.functional.embedding_bag(index, table, per_sample_weights=weights, mode="sum") for table in self.tables
+        ]
+        return looked_up[0] if self.is_tensor else tuple(looked_up)

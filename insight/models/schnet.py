@@ -108,14 +108,15 @@ class InteractionBlock(nn.Module):
         neighbor_average: bool,
     ) -> torch.Tensor:
         """``sum_j y_j * W(r_i - r_j)`` (Eq. 4.5), averaged over neighbours for crystals (Eq. 4.14)."""
-        messages = y_senders[pairs.idx_j] * filters
-        if pairs.weights is not None:
-            messages = messages * pairs.weights[:, None]
-        summed = scatter_sum(messages, pairs.idx_i, pairs.n_receivers)
+        if pairs.dense_senders is not None:
+            summed = (filters.view(pairs.n_receivers, pairs.dense_senders, -1) * y_senders).sum(1)
+        else:
+            messages = y_senders[pairs.idx_j] * filters
+            if pairs.weights is not None:
+                messages = messages * pairs.weights[:, None]
+            summed = scatter_sum(messages, pairs.idx_i, pairs.n_receivers)
         if neighbor_average:
-            ones = torch.ones_like(pairs.distances)
-            count = scatter_sum(ones, pairs.idx_i, pairs.n_receivers).clamp(min=1.0)
-            summed = summed / count[:, None]
+            summed = summed / pairs.count().clamp(min=1.0)[:, None]
         return summed
 
     def forward(
