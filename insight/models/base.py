@@ -368,7 +368,7 @@ class AtomisticModel(nn.Module):
         points_t = (
             points.to(self.device, self.dtype).reshape(-1, 3)
             if isinstance(points, torch.Tensor)
-            else torch.as_tensor(np.asarray(points, dtype=np.float64).reshape(-1, 3), dtype=self.dtype,
+            else torch.as_tensor(np.array(points, dtype=np.float64).reshape(-1, 3), dtype=self.dtype,
                                  device=self.device)
         )
         n_points = int(points_t.shape[0])

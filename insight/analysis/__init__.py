@@ -1,0 +1,1 @@
+"""Analyses of what a model learned; each returns plain data (NumPy / pandas)."""

@@ -1,0 +1,110 @@
+"""Local chemical potentials: the T=1 identity, isosurfaces, planar cuts, cube and surface files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from conftest import aspirin, random_crystal, small_model
+from invariance import random_rotation
+
+import insight
+from insight.analysis.potential import (
+    inverse_square_field,
+    isosurface,
+    local_potential,
+    planar_cut,
+    potential_grid,
+    potential_on_isosurface,
+    write_cube,
+    write_surface,
+)
+from insight.plots.potential import isosurface_figure, planar_cut_figure
+
+
+@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+@pytest.mark.parametrize("exact", [True, False])
+def test_t1_probe_at_a_removed_atom_equals_its_contribution(kind, exact):
+    """With one pass, atom k only feels the others; a probe of k's element at r_k without k feels the same."""
+    torch.manual_seed(0)
+    model = (insight.SchNet(n_features=16, n_filters=16, n_interactions=1) if kind == "schnet"
+             else insight.DTNN(n_features=12, n_factors=16, n_interactions=1)).double()
+    model.stddev.fill_(3.0)
+    model.mean.fill_(-2.0)
+    molecule = aspirin()
+    contributions = model.predict(molecule).contributions[0]
+    for k in [0, 7, 15, 20]:
+        keep = np.arange(len(molecule)) != k
+        without_k = molecule.replace(numbers=molecule.numbers[keep], positions=molecule.positions[keep])
+        omega = local_potential(model, without_k, molecule.positions[k : k + 1], int(molecule.numbers[k]), exact=exact)
+        assert omega[0] == pytest.approx(contributions[k], abs=1e-9 if exact else 1e-5)
+
+
+def test_isosurface_lies_on_the_level_and_is_closed():
+    molecule = aspirin()
+    surface = isosurface(molecule, level=3.8, spacing=0.1)
+    field = inverse_square_field(molecule, surface.vertices)
+    np.testing.assert_allclose(field, 3.8, rtol=0.02)
+    n_edges = len({tuple(sorted(e)) for f in surface.faces for e in ((f[0], f[1]), (f[1], f[2]), (f[2], f[0]))})
+    assert len(surface.vertices) - n_edges + len(surface.faces) == 2  # one closed surface of genus 0
+
+
+def test_potential_is_invariant_when_molecule_and_points_move_together():
+    model = small_model("schnet")
+    molecule = aspirin()
+    surface = potential_on_isosurface(model, molecule, probe="O", spacing=0.15)
+    rotation = random_rotation(np.random.default_rng(0))
+    moved = molecule.transformed(rotation).translated([3.0, -1.0, 2.0])
+    moved_points = surface.vertices @ rotation.T + [3.0, -1.0, 2.0]
+    np.testing.assert_allclose(local_potential(model, moved, moved_points, "O"), surface.values, atol=1e-6)
+    assert surface.probe == "O" and len(surface.values) == len(surface.vertices)
+
+
+def test_planar_cut_of_a_crystal_is_periodic():
+    model = small_model("schnet", periodic=True)
+    crystal = random_crystal()
+    cut = planar_cut(model, crystal, "C", resolution=12)
+    shifted = planar_cut(model, crystal, "C", origin=crystal.cell[2] - crystal.cell[0], resolution=12)
+    np.testing.assert_allclose(shifted.values, cut.values, atol=1e-6)
+    # The plane spans the first two lattice vectors: opposite edges are one lattice vector apart.
+    np.testing.assert_allclose(cut.values[0], cut.values[-1], atol=1e-6)
+    assert planar_cut_figure(cut).data[0].z is not None
+
+
+def test_cube_file_round_trip_through_ase(tmp_path):
+    from ase.io.cube import read_cube_data
+
+    model = small_model("dtnn")
+    molecule = insight.from_smiles("CO")
+    grid = potential_grid(model, molecule, "H", spacing=0.5, margin=2.0)
+    data, atoms = read_cube_data(str(write_cube(tmp_path / "omega.cube", molecule, grid)))
+    np.testing.assert_allclose(data, grid.values, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(atoms.positions, molecule.positions, atol=1e-5)
+
+
+@pytest.mark.parametrize("suffix", [".vtk", ".ply"])
+def test_surface_files_keep_the_potential(tmp_path, suffix):
+    import meshio
+
+    surface = potential_on_isosurface(small_model("schnet"), insight.from_smiles("O"), probe="H", spacing=0.1)
+    mesh = meshio.read(write_surface(tmp_path / f"surface{suffix}", surface))
+    np.testing.assert_allclose(mesh.points, surface.vertices, atol=1e-5)
+    np.testing.assert_allclose(mesh.point_data["Omega_H"], surface.values, rtol=1e-6)
+
+
+def test_figure_carries_the_potential_values():
+    molecule = insight.from_smiles("CCO")
+    surface = potential_on_isosurface(small_model("schnet"), molecule, probe="C", spacing=0.15)
+    figure = isosurface_figure(surface, molecule)
+    mesh = [t for t in figure.data if t.name == "potential"][0]
+    np.testing.assert_allclose(mesh.intensity, surface.values)
+
+
+def test_bad_input_is_refused_with_a_reason():
+    model = small_model("schnet")
+    with pytest.raises(ValueError, match="shape \\(n_points, 3\\)"):
+        local_potential(model, aspirin(), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="level must be positive"):
+        isosurface(aspirin(), level=-1)
+    with pytest.raises(ValueError, match="planar_cut for crystals"):
+        potential_on_isosurface(small_model("schnet", periodic=True), random_crystal())
