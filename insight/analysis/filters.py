@@ -1,0 +1,95 @@
+"""Cuts through the continuous filters of each interaction block (thesis Figs 4.4, 4.5).
+
+A SchNet filter ``W^(t)(r)`` is radial for a molecule. In a crystal the atoms
+of all periodic images are folded into one filter (Eq. 4.14):
+``W~(r) = sum_b W(||r + R_b||)`` over lattice vectors ``R_b``, a superposition
+of radial filters on the lattice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..models.base import AtomisticModel
+from ..neighbors import _shift_range
+from ..structures import Structure
+
+__all__ = ["FilterCuts", "filter_cuts", "radial_filters"]
+
+
+@dataclass
+class FilterCuts:
+    """Filter values on a square cut through the origin.
+
+    Attributes
+    ----------
+    coordinates
+        ``(n,)`` positions along both in-plane axes, in Å.
+    values
+        ``(n_blocks, n_filters, n, n)``; ``values[t, f, i, j]`` is filter ``f`` of block
+        ``t`` at in-plane position ``(coordinates[j], coordinates[i])``.
+    periodic
+        Whether the filters were summed over the lattice of ``structure``.
+    """
+
+    coordinates: np.ndarray
+    values: np.ndarray
+    periodic: bool
+    label: str = ""
+
+
+def radial_filters(model: AtomisticModel, distances: np.ndarray) -> np.ndarray:
+    """Filters of every block as functions of distance, ``(n_blocks, len(distances), n_filters)``."""
+    with torch.no_grad():
+        return model.filters(torch.as_tensor(np.asarray(distances, dtype=np.float64))).cpu().double().numpy()
+
+
+def filter_cuts(
+    model: AtomisticModel,
+    extent: float = 10.0,
+    resolution: int = 101,
+    crystal: Structure | None = None,
+    normal: tuple[float, float, float] = (0.0, 0.0, 1.0),
+) -> FilterCuts:
+    """Square cuts of side ``extent`` (Å) through all filters, centred on an atom at the origin.
+
+    Parameters
+    ----------
+    extent
+        Side of the square; 10 Å as in Fig. 4.4, 5 Å as in Fig. 4.5.
+    crystal
+        Sum each filter over this crystal's lattice (Fig. 4.5); the model needs a cutoff.
+    normal
+        Normal of the cut plane (Cartesian).
+    """
+    normal_v = np.asarray(normal, dtype=np.float64)
+    normal_v /= np.linalg.norm(normal_v)
+    helper = np.array([1.0, 0.0, 0.0]) if abs(normal_v[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    e1 = np.cross(normal_v, helper)
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(normal_v, e1)
+    coordinates = np.linspace(-extent / 2, extent / 2, resolution)
+    grid = coordinates[None, :, None] * e1 + coordinates[:, None, None] * e2  # (n, n, 3): [i, j] -> (x_j, y_i)
+    points = grid.reshape(-1, 3)
+    if crystal is None:
+        values = radial_filters(model, np.linalg.norm(points, axis=1))
+    else:
+        if not crystal.is_periodic:
+            raise ValueError("periodic filters need a crystal with a cell")
+        if model.cutoff is None:
+            raise ValueError("periodic filters need a model with a cutoff")
+        lattice = _shift_range(crystal.cell, crystal.pbc, model.cutoff + extent) @ crystal.cell
+        distances = np.linalg.norm(points[:, None, :] + lattice[None, :, :], axis=-1)  # (n*n, n_images)
+        inside = distances < model.cutoff
+        flat = radial_filters(model, distances[inside])
+        values = np.zeros((flat.shape[0], len(points), flat.shape[2]))
+        point_of = np.nonzero(inside)[0]
+        for t in range(flat.shape[0]):
+            np.add.at(values[t], point_of, flat[t])
+    n_blocks, _, n_filters = values.shape
+    values = values.reshape(n_blocks, resolution, resolution, n_filters).transpose(0, 3, 1, 2)
+    label = crystal.formula if crystal is not None else "molecule"
+    return FilterCuts(coordinates, values, crystal is not None, label)

@@ -1,0 +1,87 @@
+"""Ranking of 6-membered carbon ring stability (thesis sec. 4.5.4, Eq. 4.16, Fig. 4.14, App. B.2).
+
+``E_ring = sum_{i in ring} E_i`` over the six carbons of a ring. Rings are
+perceived by RDKit on connectivity derived from the geometry (atom order kept),
+as the smallest set of smallest rings.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..models.base import AtomisticModel
+from ..structures import Structure
+
+__all__ = ["connectivity_mol", "six_membered_carbon_rings", "ring_stability"]
+
+
+def connectivity_mol(structure: Structure):
+    """An RDKit molecule with bonds from the geometry (``rdDetermineBonds.DetermineConnectivity``), atom order kept."""
+    from rdkit import Chem
+    from rdkit.Chem import rdDetermineBonds
+
+    block = f"{len(structure)}\n\n" + "\n".join(
+        f"{symbol} {x:.8f} {y:.8f} {z:.8f}" for symbol, (x, y, z) in zip(structure.symbols, structure.positions)
+    )
+    mol = Chem.MolFromXYZBlock(block)
+    rdDetermineBonds.DetermineConnectivity(mol)
+    return mol
+
+
+def six_membered_carbon_rings(structure: Structure) -> list[tuple[int, ...]]:
+    """Atom indices of every 6-membered all-carbon ring, each in order around the ring."""
+    from rdkit import Chem
+
+    if structure.is_periodic:
+        raise ValueError("ring perception is for molecules")
+    rings = Chem.GetSymmSSSR(connectivity_mol(structure))
+    return [tuple(int(a) for a in ring) for ring in rings
+            if len(ring) == 6 and all(structure.numbers[a] == 6 for a in ring)]
+
+
+def ring_stability(
+    model: AtomisticModel, structures: Sequence[Structure], batch_size: int = 256, progress: bool = True
+) -> pd.DataFrame:
+    """Every 6-membered carbon ring of ``structures`` with its energy ``E_ring``, most stable first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank`` (1 = lowest E_ring = most stable), ``structure`` (position in
+        ``structures``), ``name``, ``smiles``, ``ring`` (atom indices, ``"0-1-2-3-4-5"``)
+        and ``E_ring`` in ``model.energy_unit``.
+    """
+    found = []
+    iterator = range(len(structures))
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(iterator, desc="finding rings", unit="molecule", leave=False, mininterval=2.0)
+    for k in iterator:
+        for ring in six_membered_carbon_rings(structures[k]):
+            found.append((k, ring))
+    with_rings = sorted({k for k, _ in found})
+    contributions: dict[int, np.ndarray] = {}
+    chunks = range(0, len(with_rings), batch_size)
+    if progress:
+        from tqdm import tqdm
+
+        chunks = tqdm(chunks, desc="E_i of ring molecules", unit="batch", leave=False)
+    for start in chunks:
+        rows = with_rings[start : start + batch_size]
+        prediction = model.predict([structures[k] for k in rows], batch_size=batch_size)
+        contributions.update(zip(rows, prediction.contributions))
+    frame = pd.DataFrame({
+        "structure": [k for k, _ in found],
+        "name": [structures[k].info.get("name", structures[k].formula) for k, _ in found],
+        "smiles": [structures[k].info.get("smiles", "") for k, _ in found],
+        "ring": ["-".join(map(str, ring)) for _, ring in found],
+        "E_ring": [float(contributions[k][list(ring)].sum()) for k, ring in found],
+    })
+    frame = frame.sort_values("E_ring", kind="stable").reset_index(drop=True)
+    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    frame.attrs["unit"] = model.energy_unit
+    return frame

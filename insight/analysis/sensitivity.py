@@ -1,0 +1,143 @@
+"""Bond-breaking sensitivity of representations (thesis sec. 4.5.3, Figs 4.11-4.13).
+
+``x_i^(T) = x^(0) + sum_t v^(t)``. As two atoms move apart, a local
+representation stops changing: ``||d x_i^(T) / d r_ij||`` goes to zero. Where
+it does not, the model still reads that distance regime. The pair-distance
+distribution of the training data tells which regimes the model has seen.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..batch import collate
+from ..models.base import AtomisticModel
+from ..structures import Structure, atomic_number, element_symbol
+
+__all__ = ["pair_sensitivity", "molecule_pair_sensitivity", "pair_distance_distribution"]
+
+
+def _sensitivities(model: AtomisticModel, structures: list[Structure], mover: int, anchor: int, watch: Sequence[int]):
+    """``||d x_a^(T) / d r||`` for atoms ``watch`` of each structure as ``mover`` moves away from ``anchor``.
+
+    Forward-mode differentiation: moving ``mover`` along the unit vector from
+    ``anchor`` is one tangent, so one pass gives the derivative of every
+    representation in every structure.
+    """
+    batch = collate(structures, cutoff=model.cutoff, dtype=model.dtype).to(model.device)
+    n = len(structures[0])
+    starts = np.arange(len(structures)) * n
+    direction = np.stack([s.positions[mover] - s.positions[anchor] for s in structures])
+    tangent = torch.zeros_like(batch.positions)
+    tangent[torch.as_tensor(starts + mover)] = torch.as_tensor(
+        direction / np.linalg.norm(direction, axis=1, keepdims=True), dtype=model.dtype, device=model.device
+    )
+
+    def final_representation(positions: torch.Tensor) -> torch.Tensor:
+        batch.positions = positions
+        return model(batch).representations[-1]
+
+    with torch.no_grad():
+        _, derivative = torch.func.jvp(final_representation, (batch.positions,), (tangent,))
+    norms = torch.linalg.vector_norm(derivative, dim=1).cpu().numpy()
+    return np.stack([norms[starts + atom] for atom in watch], axis=1)
+
+
+def pair_sensitivity(
+    model: AtomisticModel, element_a: str | int, element_b: str | int, distances: Sequence[float] | None = None
+) -> pd.DataFrame:
+    """Sensitivity of both atoms' representations as an isolated pair A-B is pulled apart (Figs 4.11, 4.13).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``distance`` (Å), ``atom`` (``"A"`` or ``"B"`` by element symbol, e.g. ``"C"`` in C-H),
+        ``pair`` (e.g. ``"C-H"``), ``sensitivity`` (``||d x^(T) / d r||`` in representation units per Å).
+    """
+    za, zb = atomic_number(element_a), atomic_number(element_b)
+    model.check_elements([za, zb])
+    distances = np.asarray(distances if distances is not None else np.linspace(0.5, 12.0, 231), dtype=np.float64)
+    if np.any(distances <= 0):
+        raise ValueError("pair distances must be positive (Å)")
+    structures = [Structure([za, zb], [[0.0, 0.0, 0.0], [d, 0.0, 0.0]]) for d in distances]
+    values = _sensitivities(model, structures, mover=1, anchor=0, watch=[0, 1])
+    pair = f"{element_symbol(za)}-{element_symbol(zb)}"
+    frames = [pd.DataFrame({"distance": distances, "atom": element_symbol(z), "pair": pair, "sensitivity": values[:, k]})
+              for k, z in enumerate((za, zb)) if k == 0 or za != zb]
+    frame = pd.concat(frames, ignore_index=True)
+    frame.attrs["model"] = model.name
+    return frame
+
+
+def molecule_pair_sensitivity(
+    model: AtomisticModel, structure: Structure, i: int, j: int, stretch: Sequence[float] | None = None
+) -> pd.DataFrame:
+    """Sensitivity of atoms ``i`` and ``j`` while ``j`` is pulled away from ``i`` inside a molecule.
+
+    Parameters
+    ----------
+    stretch
+        Displacements of ``j`` along ``r_j - r_i`` in Å (default 0 to 3 Å); the other atoms stay.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``distance`` (r_ij in Å), ``atom`` (index), ``element``, ``sensitivity``.
+    """
+    n = len(structure)
+    if not (0 <= i < n and 0 <= j < n) or i == j:
+        raise ValueError(f"atoms i={i} and j={j} must be two different indices in 0..{n - 1}")
+    stretch = np.asarray(stretch if stretch is not None else np.linspace(0.0, 3.0, 61), dtype=np.float64)
+    bond = structure.positions[j] - structure.positions[i]
+    r0 = np.linalg.norm(bond)
+    unit = bond / r0
+    structures = []
+    for s in stretch:
+        positions = structure.positions.copy()
+        positions[j] = positions[j] + s * unit
+        structures.append(structure.replace(positions=positions))
+    values = _sensitivities(model, structures, mover=j, anchor=i, watch=[i, j])
+    frames = [pd.DataFrame({"distance": r0 + stretch, "atom": atom, "element": structure.symbols[atom],
+                            "sensitivity": values[:, k]}) for k, atom in enumerate((i, j))]
+    return pd.concat(frames, ignore_index=True)
+
+
+def pair_distance_distribution(
+    numbers: np.ndarray,
+    positions: np.ndarray,
+    offsets: np.ndarray,
+    element_a: str | int,
+    element_b: str | int,
+    max_distance: float = 12.0,
+    bins: int = 240,
+    molecules: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Histogram of A-B distances within molecules of a dataset (Fig. 4.12).
+
+    ``numbers``, ``positions``, ``offsets`` as in :class:`~insight.data.qm9.QM9`;
+    ``molecules`` restricts to some rows (e.g. the training split).
+
+    Returns ``distance`` (bin centre, Å), ``count`` and ``density`` (per Å).
+    """
+    za, zb = atomic_number(element_a), atomic_number(element_b)
+    rows = np.arange(len(offsets) - 1) if molecules is None else np.asarray(molecules)
+    edges = np.linspace(0.0, max_distance, bins + 1)
+    counts = np.zeros(bins, dtype=np.int64)
+    # Group molecules by size so that each size is one vectorised block.
+    sizes = np.diff(offsets)[rows]
+    for n in np.unique(sizes):
+        chosen = rows[sizes == n]
+        block = offsets[chosen][:, None] + np.arange(n)[None, :]
+        z, r = numbers[block], positions[block]
+        i, j = np.triu_indices(n, k=1)
+        match = ((z[:, i] == za) & (z[:, j] == zb)) | ((z[:, i] == zb) & (z[:, j] == za))
+        d = np.linalg.norm(r[:, i] - r[:, j], axis=-1)[match]
+        counts += np.histogram(d, bins=edges)[0]
+    width = edges[1] - edges[0]
+    total = max(counts.sum(), 1)
+    return pd.DataFrame({"distance": 0.5 * (edges[1:] + edges[:-1]), "count": counts,
+                         "density": counts / (total * width)})

@@ -1,0 +1,28 @@
+"""Figure of the embedding PCA (Fig. 4.15)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+__all__ = ["embedding_pca_figure"]
+
+
+def embedding_pca_figure(frame: pd.DataFrame, explained_variance_ratio: np.ndarray) -> go.Figure:
+    """Elements in the plane of the two leading components, labelled, coloured by periodic-table group."""
+    palette = px.colors.qualitative.Dark24
+    figure = go.Figure()
+    for group, members in frame.groupby("group"):
+        figure.add_trace(go.Scatter(
+            x=members["PC1"], y=members["PC2"], mode="markers+text", text=members["element"],
+            textposition="top center", name=f"group {group}", marker=dict(size=10, color=palette[(group - 1) % 24]),
+            customdata=members[["Z", "period"]], hovertemplate="%{text}: Z=%{customdata[0]}, period %{customdata[1]}"
+            "<extra>group " + str(group) + "</extra>"))
+    figure.update_layout(
+        title="Element embeddings, two leading principal components",
+        xaxis_title=f"PC1 ({100 * explained_variance_ratio[0]:.1f}% of variance)",
+        yaxis_title=f"PC2 ({100 * explained_variance_ratio[1]:.1f}% of variance)",
+        plot_bgcolor="white")
+    return figure

@@ -1,0 +1,73 @@
+"""Figures of energy partitioning (Figs 3.9-3.11, 4.8, B.1-B.3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..structures import Structure
+from .structure import structure_figure
+
+__all__ = ["contributions_figure", "distributions_figure", "model_scatter_figure"]
+
+
+def contributions_figure(structure: Structure, atomwise: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """The structure with atoms coloured by ``E_i`` (from :func:`~insight.analysis.partition.atomwise_energies`)."""
+    unit = atomwise.attrs.get("unit", "")
+    energy = atomwise.attrs.get("energy")
+    title = title or (f"{structure.formula}: E = {energy:.2f} {unit}" if energy is not None else structure.formula)
+    return structure_figure(structure, atomwise["E_i"].to_numpy(), value_label=f"E_i ({unit})", title=title)
+
+
+def distributions_figure(
+    contributions: pd.DataFrame,
+    elements: list[str] | None = None,
+    marks: pd.DataFrame | None = None,
+    bins: int = 120,
+) -> go.Figure:
+    """Histograms of ``E_i`` per element (one panel each), models overlaid (Figs 3.9, 4.8).
+
+    ``marks`` (e.g. one molecule's :func:`atomwise_energies`) draws its atoms as vertical lines.
+    """
+    unit = contributions.attrs.get("unit", "")
+    elements = elements or list(dict.fromkeys(contributions["element"]))
+    models = list(dict.fromkeys(contributions["model"]))
+    figure = make_subplots(rows=len(elements), cols=1, subplot_titles=elements, vertical_spacing=0.08)
+    palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
+    for row, element in enumerate(elements, start=1):
+        values = contributions[contributions["element"] == element]
+        if values.empty:
+            continue
+        edges = np.histogram_bin_edges(values["E_i"], bins=bins)
+        for k, model in enumerate(models):
+            mine = values.loc[values["model"] == model, "E_i"].to_numpy()
+            counts, _ = np.histogram(mine, bins=edges, density=True)
+            figure.add_trace(go.Scatter(x=0.5 * (edges[1:] + edges[:-1]), y=counts, mode="lines", line_shape="hvh",
+                                        name=model, legendgroup=model, showlegend=row == 1,
+                                        line=dict(color=palette[k % len(palette)], width=2)), row=row, col=1)
+        if marks is not None:
+            for _, atom in marks[marks["element"] == element].iterrows():
+                figure.add_vline(x=atom["E_i"], line=dict(color="black", dash="dot", width=1), row=row, col=1)
+        figure.update_xaxes(title_text=f"E_i ({unit})", row=row, col=1)
+        figure.update_yaxes(title_text="density", row=row, col=1)
+    figure.update_layout(height=260 * len(elements), title="Atom-wise energy contributions", plot_bgcolor="white")
+    return figure
+
+
+def model_scatter_figure(comparison: pd.DataFrame, unit: str = "") -> go.Figure:
+    """``E_i`` under one model against another, coloured by element (Figs B.1-B.3)."""
+    a, b = comparison.columns[-2], comparison.columns[-1]
+    figure = go.Figure()
+    for element, group in comparison.groupby("element", sort=False):
+        figure.add_trace(go.Scattergl(x=group[a], y=group[b], mode="markers", name=element,
+                                      marker=dict(size=3, opacity=0.5)))
+    low = float(min(comparison[a].min(), comparison[b].min()))
+    high = float(max(comparison[a].max(), comparison[b].max()))
+    figure.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", line=dict(color="grey", dash="dash"),
+                                name="identity"))
+    figure.update_layout(xaxis_title=f"{a.removeprefix('E_i_')} E_i ({unit})",
+                         yaxis_title=f"{b.removeprefix('E_i_')} E_i ({unit})", plot_bgcolor="white",
+                         title="Atom-wise contributions of two models")
+    return figure

@@ -1,0 +1,22 @@
+"""Figure of the ring stability ranking (Fig. 4.14)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+__all__ = ["ring_ranking_figure"]
+
+
+def ring_ranking_figure(ranking: pd.DataFrame, n: int = 10) -> go.Figure:
+    """The ``n`` most and least stable rings as horizontal bars of ``E_ring``."""
+    unit = ranking.attrs.get("unit", "")
+    shown = pd.concat([ranking.head(n).assign(kind="most stable"), ranking.tail(n).assign(kind="least stable")])
+    figure = go.Figure()
+    for kind, group in shown.groupby("kind", sort=False):
+        figure.add_trace(go.Bar(x=group["E_ring"], y=[f"#{r} {s}" for r, s in zip(group["rank"], group["smiles"])],
+                                orientation="h", name=kind, customdata=group[["structure", "ring"]],
+                                hovertemplate="%{y}<br>E_ring = %{x:.2f}<br>ring atoms %{customdata[1]}<extra></extra>"))
+    figure.update_layout(title="6-membered carbon rings: most and least stable", xaxis_title=f"E_ring ({unit})",
+                         yaxis=dict(autorange="reversed"), plot_bgcolor="white", height=40 * len(shown) + 150)
+    return figure
