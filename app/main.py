@@ -19,11 +19,11 @@ def free_port(host: str) -> int:
 
 
 def default_model() -> str | None:
-    from insight import list_pretrained
+    from insight.models.files import list_pretrained, pretrained_aliases
 
-    names = list_pretrained()
+    names, aliases = list_pretrained(), pretrained_aliases()
     for preferred in ("schnet-qm9", "dtnn-qm9"):
-        if preferred in names:
+        if preferred in aliases or preferred in names:
             return preferred
     return names[0] if names else None
 

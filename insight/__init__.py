@@ -5,8 +5,27 @@
 >>> model = insight.SchNet(n_interactions=2)          # or insight.load_model("schnet-qm9")
 >>> model.predict(mol).energy.shape
 (1,)
+
+Analyses return NumPy arrays or pandas DataFrames; ``insight.plots`` turns each
+into a plotly figure, e.g. ``insight.plots.potential.isosurface_figure``.
 """
 
+from .analysis.accuracy import errors_by_size, isomer_ranking, largest_errors, prediction_table
+from .analysis.alchemy import AlchemicalState, alchemical_energy, alchemical_path, benzene_to_triazine
+from .analysis.embeddings import embedding_pca, periodic_table_position
+from .analysis.filters import filter_cuts, radial_filters
+from .analysis.partition import atomwise_energies, compare_models, contributions_over_dataset, element_summary
+from .analysis.potential import (
+    isosurface,
+    local_potential,
+    planar_cut,
+    potential_grid,
+    potential_on_isosurface,
+    write_cube,
+    write_surface,
+)
+from .analysis.rings import ring_stability, six_membered_carbon_rings
+from .analysis.sensitivity import molecule_pair_sensitivity, pair_distance_distribution, pair_sensitivity
 from .batch import Batch, collate
 from .io import StructureFileError, from_smiles, parse, read, write_xyz
 from .models import (
@@ -29,6 +48,36 @@ from .structures import Structure, StructureError, atomic_number, element_symbol
 __version__ = "0.1.0"
 
 __all__ = [
+    # analyses (figures: insight.plots)
+    "AlchemicalState",
+    "alchemical_energy",
+    "alchemical_path",
+    "atomwise_energies",
+    "benzene_to_triazine",
+    "compare_models",
+    "contributions_over_dataset",
+    "element_summary",
+    "embedding_pca",
+    "errors_by_size",
+    "filter_cuts",
+    "isomer_ranking",
+    "isosurface",
+    "largest_errors",
+    "local_potential",
+    "molecule_pair_sensitivity",
+    "pair_distance_distribution",
+    "pair_sensitivity",
+    "periodic_table_position",
+    "planar_cut",
+    "potential_grid",
+    "potential_on_isosurface",
+    "prediction_table",
+    "radial_filters",
+    "ring_stability",
+    "six_membered_carbon_rings",
+    "write_cube",
+    "write_surface",
+    # core
     "AtomisticModel",
     "Batch",
     "DTNN",

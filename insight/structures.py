@@ -16,7 +16,7 @@ from ase.data import chemical_symbols as _CHEMICAL_SYMBOLS
 if TYPE_CHECKING:  # pragma: no cover
     import ase
 
-__all__ = ["Structure", "StructureError", "atomic_number", "element_symbol"]
+__all__ = ["Structure", "StructureError", "atomic_number", "element_symbol", "hill_formula"]
 
 MAX_ATOMIC_NUMBER = 118
 
@@ -46,6 +46,15 @@ def atomic_number(element: str | int) -> int:
 def element_symbol(z: int) -> str:
     """Chemical symbol of atomic number ``z``."""
     return _CHEMICAL_SYMBOLS[atomic_number(z)]
+
+
+def hill_formula(numbers: Iterable[int]) -> str:
+    """Hill formula of a set of atoms: C first, then H, then the others alphabetically."""
+    values, counts = np.unique(np.asarray(list(numbers), dtype=np.int64), return_counts=True)
+    count = {_CHEMICAL_SYMBOLS[z]: int(n) for z, n in zip(values, counts)}
+    first = [s for s in ("C", "H") if s in count] if "C" in count else []
+    order = first + sorted(s for s in count if s not in first)
+    return "".join(f"{s}{count[s] if count[s] > 1 else ''}" for s in order)
 
 
 def _as_numbers(numbers: Iterable[int | str]) -> np.ndarray:
@@ -153,12 +162,7 @@ class Structure:
     @property
     def formula(self) -> str:
         """Hill formula (C first, then H, then alphabetical), e.g. ``C6H6``."""
-        counts: dict[str, int] = {}
-        for s in self.symbols:
-            counts[s] = counts.get(s, 0) + 1
-        first = [s for s in ("C", "H") if s in counts] if "C" in counts else []
-        order = first + sorted(s for s in counts if s not in first)
-        return "".join(f"{s}{counts[s] if counts[s] > 1 else ''}" for s in order)
+        return hill_formula(self.numbers)
 
     # -- geometry -------------------------------------------------------------
     def distances(self) -> np.ndarray:

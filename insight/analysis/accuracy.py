@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..models.base import AtomisticModel
+from ..structures import hill_formula
 
 __all__ = ["prediction_table", "errors_by_size", "largest_errors", "isomer_ranking"]
 
@@ -36,7 +37,7 @@ def prediction_table(model: AtomisticModel, dataset, rows: np.ndarray, target: s
     subset = dataset.subset(rows)
     packed = PackedMolecules(subset.numbers, subset.positions, subset.offsets, subset.target(target), model.cutoff)
     predicted = predict_packed(model, packed, np.arange(len(rows)), batch_size)
-    formulas = [subset.structure(k).formula for k in range(len(rows))]
+    formulas = [hill_formula(subset.numbers[a:b]) for a, b in zip(subset.offsets[:-1], subset.offsets[1:])]
     frame = pd.DataFrame({
         "row": rows,
         "qm9_index": subset.table["index"].to_numpy(),

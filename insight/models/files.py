@@ -21,13 +21,22 @@ from .base import AtomisticModel
 from .dtnn import DTNN
 from .schnet import SchNet
 
-__all__ = ["ARCHITECTURES", "ModelFileError", "load_model", "save_model", "list_pretrained", "build_model"]
+__all__ = [
+    "ARCHITECTURES",
+    "ModelFileError",
+    "build_model",
+    "list_pretrained",
+    "load_model",
+    "pretrained_aliases",
+    "save_model",
+]
 
 ARCHITECTURES: dict[str, type[AtomisticModel]] = {"schnet": SchNet, "dtnn": DTNN}
 FORMAT = "insight-model"
 FORMAT_VERSION = 1
 WEIGHTS_FILE = "weights.safetensors"
 CARD_FILE = "card.json"
+ALIASES_FILE = "aliases.json"
 
 
 class ModelFileError(ValueError):
@@ -40,9 +49,18 @@ def pretrained_dir() -> Path:
 
 
 def list_pretrained() -> list[str]:
-    """Names of the bundled models, e.g. ``["dtnn-qm9", "schnet-qm9"]``."""
+    """Names of the bundled models, e.g. ``["dtnn-qm9-t3", "schnet-qm9-t6"]`` (see also :func:`pretrained_aliases`)."""
     root = pretrained_dir()
     return sorted(p.name for p in root.iterdir() if (p / CARD_FILE).is_file() and (p / WEIGHTS_FILE).is_file())
+
+
+def pretrained_aliases() -> dict[str, str]:
+    """Short names for bundled models, e.g. ``{"schnet-qm9": "schnet-qm9-t6"}`` (``pretrained/aliases.json``)."""
+    path = pretrained_dir() / ALIASES_FILE
+    if not path.is_file():
+        return {}
+    aliases = json.loads(path.read_text(encoding="utf-8"))
+    return {k: v for k, v in aliases.items() if v in list_pretrained()}
 
 
 def build_model(architecture: str, hyperparameters: dict[str, Any]) -> AtomisticModel:
@@ -96,10 +114,11 @@ def _resolve(name_or_path: str | os.PathLike) -> Path:
         path = path.parent
     if path.is_dir():
         return path
-    bundled = pretrained_dir() / str(name_or_path)
-    if os.sep not in str(name_or_path) and (bundled / CARD_FILE).is_file():
+    name = pretrained_aliases().get(str(name_or_path), str(name_or_path))
+    bundled = pretrained_dir() / name
+    if os.sep not in name and (bundled / CARD_FILE).is_file():
         return bundled
-    available = ", ".join(list_pretrained()) or "none installed"
+    available = ", ".join(list_pretrained() + sorted(pretrained_aliases())) or "none installed"
     raise ModelFileError(
         f"no model {str(name_or_path)!r}: not a model folder and not a bundled name (bundled: {available})"
     )
