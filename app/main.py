@@ -1,14 +1,11 @@
-"""Start the insight workbench: ``insight-app [--model NAME] [--host H] [--port P] [--device D]``.
-
-This first version is a minimal page (model, molecule from SMILES, energy
-and atom-wise contributions); the full workbench replaces its layout.
-"""
+"""Start the insight workbench: ``insight-app [--model NAME] [--model-dir DIR] [--host H] [--port P] [--device D]``."""
 
 from __future__ import annotations
 
 import argparse
 import socket
 import sys
+from pathlib import Path
 from typing import Sequence
 
 
@@ -18,59 +15,35 @@ def free_port(host: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def default_model() -> str | None:
-    from insight.models.files import list_pretrained, pretrained_aliases
-
-    names, aliases = list_pretrained(), pretrained_aliases()
+def default_model(names: Sequence[str]) -> str | None:
     for preferred in ("schnet-qm9", "dtnn-qm9"):
-        if preferred in aliases or preferred in names:
+        if preferred in names:
             return preferred
-    return names[0] if names else None
+    return next(iter(names), None)
 
 
-def build_app(model_name: str | None, device: str | None):
-    import dash
-    from dash import Input, Output, State, dash_table, dcc, html
-
+def create_app(model: str | None = None, model_dir: str | Path | None = None, device: str | None = None):
+    """The Dash app (also used by the tests); ``model`` is a name from the registry."""
     import insight
 
-    model = insight.load_model(model_name, device=device) if model_name else None
-    app = dash.Dash(__name__, title="insight")
-    app.layout = html.Div(
-        [
-            html.H2("insight: what did the network learn?"),
-            html.P(f"model: {model.name} ({model.architecture}, T={model.n_interactions}, energies in {model.energy_unit})"
-                   if model else "no model loaded: pass --model PATH to a model folder"),
-            dcc.Input(id="smiles", value="c1ccccc1", debounce=True, style={"width": "30em"}),
-            html.Div(id="message", style={"color": "#b00020", "margin": "0.5em 0"}),
-            dash_table.DataTable(id="contributions", page_size=30),
-        ],
-        style={"fontFamily": "sans-serif", "margin": "2em"},
-    )
+    from .state import Workbench
+    from .workbench import build_app
 
-    @app.callback(
-        Output("contributions", "data"), Output("message", "children"), Input("smiles", "value"),
-    )
-    def update(smiles: str):
-        if model is None:
-            return [], "no model loaded"
-        try:
-            structure = insight.from_smiles(smiles or "")
-            prediction = model.predict(structure)
-        except (insight.StructureError, ValueError) as err:
-            return [], str(err)
-        rows = [
-            {"atom": i, "element": s, f"E_i ({model.energy_unit})": round(float(e), 4)}
-            for i, (s, e) in enumerate(zip(structure.symbols, prediction.contributions[0]))
-        ]
-        return rows, f"{structure.formula}: E = {prediction.energy[0]:.3f} {model.energy_unit}"
-
-    return app
+    bench = Workbench(device=device, model_dir=Path(model_dir).expanduser() if model_dir else None)
+    names = list(bench.model_folders())
+    bench.default = model or default_model(names)
+    if bench.default is None:
+        raise insight.ModelFileError("no models found: the bundled models are missing and --model-dir has none")
+    bench.model(bench.default)  # fail early, with a clear message, on an unknown or broken model
+    return build_app(bench)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="insight-app", description="The insight workbench in your browser.")
-    parser.add_argument("--model", default=None, help="bundled model name or model folder (default: best SchNet)")
+    parser.add_argument("--model", default=None,
+                        help="model name to start with (default: the best bundled SchNet); models in --model-dir "
+                             "are named 'FOLDER (user)'")
+    parser.add_argument("--model-dir", default=None, help="a folder of your own model folders to offer as well")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=None, help="port (default: a free one, printed at start-up)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
@@ -78,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import insight
 
     try:
-        app = build_app(args.model or default_model(), args.device)
+        app = create_app(args.model, args.model_dir, args.device)
     except (insight.ModelFileError, ValueError) as err:
         print(f"insight-app: error: {err}", file=sys.stderr)
         return 2

@@ -11,7 +11,13 @@ into a plotly figure, e.g. ``insight.plots.potential.isosurface_figure``.
 """
 
 from .analysis.accuracy import errors_by_size, isomer_ranking, largest_errors, prediction_table
-from .analysis.alchemy import AlchemicalState, alchemical_energy, alchemical_path, benzene_to_triazine
+from .analysis.alchemy import (
+    AlchemicalState,
+    alchemical_energy,
+    alchemical_frames,
+    alchemical_path,
+    benzene_to_triazine,
+)
 from .analysis.embeddings import embedding_pca, periodic_table_position
 from .analysis.filters import filter_cuts, radial_filters
 from .analysis.partition import atomwise_energies, compare_models, contributions_over_dataset, element_summary
@@ -51,6 +57,7 @@ __all__ = [
     # analyses (figures: insight.plots)
     "AlchemicalState",
     "alchemical_energy",
+    "alchemical_frames",
     "alchemical_path",
     "atomwise_energies",
     "benzene_to_triazine",

@@ -61,3 +61,15 @@ def silicon() -> insight.Structure:
 
 
 DATA = __import__("pathlib").Path(__file__).parent / "data"
+
+
+def pytest_setup_options():
+    """Chrome options for Dash's browser tests: Debian's headless Chromium, no sandbox (CI runs as root)."""
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1600,1100",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"):
+        options.add_argument(flag)
+    return options

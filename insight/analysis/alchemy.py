@@ -23,7 +23,7 @@ from ..batch import collate
 from ..models.base import AtomisticModel
 from ..structures import Structure, StructureError, atomic_number
 
-__all__ = ["AlchemicalState", "alchemical_energy", "alchemical_path", "benzene_to_triazine"]
+__all__ = ["AlchemicalState", "alchemical_energy", "alchemical_frames", "alchemical_path", "benzene_to_triazine"]
 
 
 @dataclass
@@ -87,6 +87,25 @@ def alchemical_energy(
     return energy, contributions.cpu().numpy()
 
 
+def _as_states(states: Sequence[AlchemicalState | Structure], steps: int) -> list[AlchemicalState]:
+    states = [s if isinstance(s, AlchemicalState) else AlchemicalState.from_structure(s) for s in states]
+    if len(states) < 2:
+        raise ValueError("a path needs at least two states")
+    if any(len(s.numbers) != len(states[0].numbers) for s in states):
+        raise StructureError("all states of a path need the same atoms in the same order (use beta = 0 for absent ones)")
+    if steps < 1:
+        raise ValueError("steps must be at least 1")
+    return states
+
+
+def _path_points(states: list[AlchemicalState], steps: int):
+    """(segment, lambda, start, end) for every point of the path; segment ends are shared."""
+    for segment, (start, end) in enumerate(zip(states[:-1], states[1:])):
+        for k, lam in enumerate(np.linspace(0.0, 1.0, steps + 1)):
+            if segment == 0 or k > 0:
+                yield segment, k, lam, start, end
+
+
 def alchemical_path(
     model: AtomisticModel,
     states: Sequence[AlchemicalState | Structure],
@@ -110,34 +129,44 @@ def alchemical_path(
     pandas.DataFrame
         ``segment``, ``lambda`` (0..1 within the segment), ``progress`` (0..n_segments),
         ``energy`` (``model.energy_unit``), ``label`` (the state's label at the ends).
-        ``frame.attrs["positions"]`` holds the geometry of every row.
+        The geometries of the rows are :func:`alchemical_frames`.
     """
-    states = [s if isinstance(s, AlchemicalState) else AlchemicalState.from_structure(s) for s in states]
-    if len(states) < 2:
-        raise ValueError("a path needs at least two states")
-    n = len(states[0].numbers)
-    if any(len(s.numbers) != n for s in states):
-        raise StructureError("all states of a path need the same atoms in the same order (use beta = 0 for absent ones)")
-    if steps < 1:
-        raise ValueError("steps must be at least 1")
-    rows, geometries = [], []
-    fixed = states[0].positions
-    for segment, (start, end) in enumerate(zip(states[:-1], states[1:])):
-        lambdas = np.linspace(0.0, 1.0, steps + 1)
-        for k, lam in enumerate(lambdas):
-            if segment > 0 and k == 0:
-                continue  # shared with the previous segment's end
-            positions = (1 - lam) * start.positions + lam * end.positions if interpolate_positions else fixed
-            weights = (1 - lam) * start.weights + lam * end.weights
-            alpha = np.full(n, 1.0 - lam)
-            energy, _ = alchemical_energy(model, start.numbers, end.numbers, alpha, positions, weights)
-            label = start.label if k == 0 else end.label if k == steps else ""
-            rows.append({"segment": segment, "lambda": lam, "progress": segment + lam, "energy": energy, "label": label})
-            geometries.append(positions)
+    states = _as_states(states, steps)
+    positions, _, weights = alchemical_frames(states, steps, interpolate_positions)
+    rows = []
+    for (segment, k, lam, start, end), frame_positions, frame_weights in zip(_path_points(states, steps), positions,
+                                                                              weights):
+        alpha = np.full(len(start.numbers), 1.0 - lam)
+        energy, _ = alchemical_energy(model, start.numbers, end.numbers, alpha, frame_positions, frame_weights)
+        label = start.label if k == 0 else end.label if k == steps else ""
+        rows.append({"segment": segment, "lambda": lam, "progress": segment + lam, "energy": energy, "label": label})
     frame = pd.DataFrame(rows)
-    frame.attrs.update(unit=model.energy_unit, positions=np.stack(geometries),
-                       interpolate_positions=interpolate_positions)
+    frame.attrs.update(unit=model.energy_unit, interpolate_positions=interpolate_positions)
     return frame
+
+
+def alchemical_frames(
+    states: Sequence[AlchemicalState | Structure], steps: int = 10, interpolate_positions: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Geometry of every point of :func:`alchemical_path`.
+
+    Returns
+    -------
+    positions
+        ``(n_points, n_atoms, 3)`` in Å.
+    numbers
+        ``(n_points, n_atoms)``: the element of each atom at the nearer end of its segment (for drawing).
+    weights
+        ``(n_points, n_atoms)``: fading factors ``beta``.
+    """
+    states = _as_states(states, steps)
+    positions, numbers, weights = [], [], []
+    for _, _, lam, start, end in _path_points(states, steps):
+        positions.append((1 - lam) * start.positions + lam * end.positions if interpolate_positions
+                         else states[0].positions)
+        numbers.append(start.numbers if lam < 0.5 else end.numbers)
+        weights.append((1 - lam) * start.weights + lam * end.weights)
+    return np.stack(positions), np.stack(numbers), np.stack(weights)
 
 
 def benzene_to_triazine(relaxed: bool = True, seed: int = 42) -> list[AlchemicalState]:

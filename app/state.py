@@ -1,0 +1,159 @@
+"""Server-side state of the workbench: the model registry and caches of dataset-wide results.
+
+The browser holds the current structure (as JSON in a ``dcc.Store``); the server
+holds models and results that are expensive and the same for every user.
+Models are only ever loaded by a name from the registry, so nothing a user
+types can make the server read a path of its choosing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+import insight
+from insight.models.files import CARD_FILE, WEIGHTS_FILE, list_pretrained, pretrained_aliases, pretrained_dir
+
+#: Examples offered in the input panel.
+EXAMPLES = {
+    "benzene": "c1ccccc1",
+    "toluene": "Cc1ccccc1",
+    "phenol": "c1ccccc1O",
+    "pyridine": "c1ccncc1",
+    "aspirin": "CC(=O)Oc1ccccc1C(=O)O",
+    "salicylic acid": "OC(=O)c1ccccc1O",
+    "malonaldehyde": "O=CCC=O",
+    "ethanol": "CCO",
+    "uracil": "O=c1cc[nH]c(=O)[nH]1",
+}
+
+#: Molecules of the QM9 test split used for dataset-wide views in the app (a sample keeps pages fast).
+DATASET_SAMPLE = 2000
+
+
+def structure_to_json(structure: insight.Structure) -> dict[str, Any]:
+    return {
+        "numbers": structure.numbers.tolist(),
+        "positions": structure.positions.tolist(),
+        "cell": None if structure.cell is None else structure.cell.tolist(),
+        "pbc": list(structure.pbc),
+        "name": str(structure.info.get("name", "")),
+        "smiles": str(structure.info.get("smiles", "")),
+    }
+
+
+def structure_from_json(data: dict[str, Any]) -> insight.Structure:
+    return insight.Structure(
+        data["numbers"], data["positions"], cell=data.get("cell"), pbc=tuple(data.get("pbc", (False,) * 3)),
+        info={"name": data.get("name", ""), "smiles": data.get("smiles", "")},
+    )
+
+
+@dataclass
+class Workbench:
+    """Models by name, a device, and caches shared by all browser sessions."""
+
+    device: str | None = None
+    model_dir: Path | None = None
+    default: str | None = None
+    _models: dict[str, insight.AtomisticModel] = field(default_factory=dict)
+    _cache: dict[tuple, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def model_folders(self) -> dict[str, Path]:
+        """Every model the app may load: bundled ones, their aliases, and folders under ``model_dir``."""
+        folders = {name: pretrained_dir() / name for name in list_pretrained()}
+        for alias, target in pretrained_aliases().items():
+            folders[alias] = pretrained_dir() / target
+        if self.model_dir is not None and self.model_dir.is_dir():
+            for card in sorted(self.model_dir.glob(f"*/{CARD_FILE}")):
+                if (card.parent / WEIGHTS_FILE).is_file():
+                    folders[f"{card.parent.name} (user)"] = card.parent
+        return folders
+
+    def model_options(self) -> list[dict[str, str]]:
+        options = []
+        for name, folder in self.model_folders().items():
+            try:
+                card = json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
+                mae = card.get("metrics", {}).get("test_mae")
+                label = f"{name} ({card['architecture']}, T={card['hyperparameters']['n_interactions']}"
+                label += f", test MAE {mae:.2f} {card.get('units', {}).get('energy', '')})" if mae else ")"
+            except (OSError, KeyError, ValueError):
+                label = f"{name} (unreadable)"
+            options.append({"label": label, "value": name})
+        return options
+
+    def model(self, name: str | None) -> insight.AtomisticModel:
+        """The model registered as ``name``; anything else is refused."""
+        name = name or self.default
+        folders = self.model_folders()
+        if name not in folders:
+            raise insight.ModelFileError(f"no model named {name!r} in this workbench; pick one from the list")
+        with self._lock:
+            if name not in self._models:
+                self._models[name] = insight.load_model(folders[name], device=self.device)
+            return self._models[name]
+
+    def cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per key (results shared by all sessions)."""
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+        return value
+
+    # -- dataset-wide results ---------------------------------------------------------------------
+    def qm9(self):
+        from insight.data.qm9 import load_qm9
+
+        return self.cached(("qm9",), lambda: load_qm9(progress=False))
+
+    def test_rows(self, model_name: str) -> np.ndarray:
+        """The model's recorded test split (QM9 rows), or a seeded stand-in for models without one."""
+        from insight.data.qm9 import qm9_split
+        from insight.training import load_split
+
+        folder = self.model_folders()[model_name or self.default]
+        try:
+            return load_split(folder)["test"]
+        except FileNotFoundError:
+            return qm9_split(len(self.qm9()), 110_000, 10_000, seed=0)["test"]
+
+    def sample_contributions(self, model_name: str) -> pd.DataFrame:
+        """E_i over a sample of the model's QM9 test split (for the distributions)."""
+        def compute():
+            rows = self.test_rows(model_name)
+            rows = rows[np.linspace(0, len(rows) - 1, min(DATASET_SAMPLE, len(rows))).astype(int)]
+            model = self.model(model_name)
+            return insight.contributions_over_dataset({model_name: model}, self.qm9().structures(rows), progress=False)
+
+        return self.cached(("contributions", model_name), compute)
+
+    def test_predictions(self, model_name: str) -> pd.DataFrame:
+        return self.cached(("predictions", model_name),
+                           lambda: insight.prediction_table(self.model(model_name), self.qm9(), self.test_rows(model_name)))
+
+    def ring_ranking(self, model_name: str) -> pd.DataFrame:
+        def compute():
+            rows = self.test_rows(model_name)
+            ranking = insight.ring_stability(self.model(model_name), self.qm9().structures(rows), progress=False)
+            ranking["qm9_row"] = rows[ranking["structure"].to_numpy()]
+            return ranking
+
+        return self.cached(("rings", model_name), compute)
+
+    def pair_distances(self, element_a: str, element_b: str) -> pd.DataFrame:
+        def compute():
+            qm9 = self.qm9()
+            return insight.pair_distance_distribution(qm9.numbers, qm9.positions, qm9.offsets, element_a, element_b)
+
+        return self.cached(("pairs", element_a, element_b), compute)

@@ -1,0 +1,627 @@
+"""The insight workbench: layout and callbacks. Every number shown comes from ``insight``'s public API."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import tempfile
+import traceback
+from pathlib import Path
+
+import dash
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
+
+import insight
+import insight.plots.accuracy as accuracy_plots
+import insight.plots.alchemy as alchemy_plots
+import insight.plots.embeddings as embedding_plots
+import insight.plots.filters as filter_plots
+import insight.plots.partition as partition_plots
+import insight.plots.potential as potential_plots
+import insight.plots.sensitivity as sensitivity_plots
+from insight.plots.structure import structure_figure
+
+from .state import EXAMPLES, Workbench, structure_from_json, structure_to_json
+
+#: Largest upload accepted, in bytes.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+FIGURES = ["distributions", "potential", "pair-sensitivity", "element-sensitivity", "alchemy", "alchemy-frame",
+           "rings", "embeddings", "filters", "errors-by-size", "isomers"]
+_EMPTY = go.Figure(layout=dict(xaxis=dict(visible=False), yaxis=dict(visible=False), plot_bgcolor="white",
+                               annotations=[dict(text="nothing to show yet", showarrow=False)]))
+
+
+class UserError(Exception):
+    """A problem with what the user entered; shown in the page."""
+
+
+def reports_errors(n_outputs: int):
+    """Turn bad input into a message in the last output instead of a crash; the other outputs stay."""
+
+    def decorate(callback):
+        @functools.wraps(callback)
+        def wrapper(*args):
+            try:
+                return callback(*args)
+            except (UserError, insight.StructureError, insight.ModelFileError, ValueError, KeyError) as err:
+                message = str(err).strip("'\"")
+            except Exception as err:  # keep the server up whatever happens; the page says what went wrong
+                traceback.print_exc()
+                message = f"unexpected error ({type(err).__name__}): {err}"
+            return (no_update,) * (n_outputs - 1) + (message,)
+
+        return wrapper
+
+    return decorate
+
+
+def figure_card(name: str, height: str = "480px") -> html.Div:
+    """A graph with PNG, SVG and CSV download buttons."""
+    return html.Div([
+        dcc.Graph(id=name, figure=_EMPTY, style={"height": height}, config={"displaylogo": False}),
+        html.Div([
+            html.Button("PNG", id=f"{name}-png", className="small"),
+            html.Button("SVG", id=f"{name}-svg", className="small"),
+            html.Button("CSV", id=f"{name}-csv-button", className="small"),
+            dcc.Download(id=f"{name}-csv"),
+            dcc.Store(id=f"{name}-data"),
+            html.Span(id=f"{name}-dummy", style={"display": "none"}),
+        ], className="downloads"),
+    ], className="figure-card")
+
+
+def _message(id_: str) -> html.Div:
+    return html.Div(id=id_, className="message", role="alert")
+
+
+def build_layout(bench: Workbench) -> html.Div:
+    elements = ["H", "C", "N", "O", "F"]
+    tabs = [
+        dcc.Tab(label="Partitioning", value="partition", children=[
+            _message("partition-message"),
+            html.Div(id="energy-summary", className="summary"),
+            dash_table.DataTable(id="contributions-table", page_size=12, style_table={"overflowX": "auto"},
+                                 sort_action="native"),
+            figure_card("distributions", "520px"),
+        ]),
+        dcc.Tab(label="Local potential", value="potential", children=[
+            html.Div([
+                html.Label(["probe ", dcc.Dropdown(id="probe", options=elements, value="H", clearable=False,
+                                                   style={"width": "6em"})]),
+                html.Label(["isosurface level (Å⁻²) ", dcc.Input(id="iso-level", type="number", value=3.8, min=0.5,
+                                                                   max=20, step=0.1, debounce=True)]),
+                html.Button("surface (.ply)", id="download-ply"), html.Button("surface (.vtk)", id="download-vtk"),
+                html.Button("cube file", id="download-cube"), dcc.Download(id="potential-file"),
+            ], className="controls"),
+            _message("potential-message"),
+            figure_card("potential", "560px"),
+        ]),
+        dcc.Tab(label="Sensitivity", value="sensitivity", children=[
+            html.P("Click two atoms in the structure view to pull them apart.", className="hint"),
+            html.Div(id="selected-atoms", className="summary"),
+            _message("sensitivity-message"),
+            figure_card("pair-sensitivity", "380px"),
+            html.Div([
+                html.Label(["element pair ", dcc.Dropdown(id="element-pair", options=["C-C", "C-H", "H-H", "C-N", "C-O",
+                                                                                     "N-H", "O-H"],
+                                                          value="C-H", clearable=False, style={"width": "7em"})]),
+                html.Label(["models ", dcc.Dropdown(id="sensitivity-models", multi=True, style={"minWidth": "24em"})]),
+            ], className="controls"),
+            figure_card("element-sensitivity", "480px"),
+        ]),
+        dcc.Tab(label="Alchemy", value="alchemy", children=[
+            html.Div([
+                html.Label(["morph atoms ", dcc.Dropdown(id="morph-atoms", multi=True, style={"minWidth": "14em"})]),
+                html.Label(["into ", dcc.Dropdown(id="morph-element", options=elements, value="N", clearable=False,
+                                                  style={"width": "6em"})]),
+                html.Label(["fade out ", dcc.Dropdown(id="fade-atoms", multi=True, style={"minWidth": "14em"})]),
+                html.Label(["steps ", dcc.Input(id="alchemy-steps", type="number", value=10, min=1, max=50,
+                                                step=1)]),
+                dcc.RadioItems(id="alchemy-positions", options=[
+                    {"label": "fixed positions", "value": "fixed"},
+                    {"label": "interpolated to the relaxed end (model forces)", "value": "interpolated"}],
+                    value="fixed", inline=True),
+                html.Button("run path", id="run-alchemy"),
+                html.Button("benzene → s-triazine (Fig. 3.16)", id="run-triazine"),
+            ], className="controls"),
+            _message("alchemy-message"),
+            figure_card("alchemy", "380px"),
+            dcc.Slider(id="alchemy-frame-index", min=0, max=1, step=1, value=0),
+            figure_card("alchemy-frame", "420px"),
+            dcc.Store(id="alchemy-frames"),
+        ]),
+        dcc.Tab(label="Rings", value="rings", children=[
+            html.P("6-membered carbon rings of the model's QM9 test molecules, ranked by E_ring (Eq. 4.16). "
+                   "Click a row to view the molecule with its ring.", className="hint"),
+            _message("rings-message"),
+            dash_table.DataTable(id="rings-table", page_size=15, row_selectable="single", sort_action="native",
+                                 filter_action="native", style_table={"overflowX": "auto"}),
+            figure_card("rings", "640px"),
+        ]),
+        dcc.Tab(label="Embeddings", value="embeddings", children=[
+            _message("embeddings-message"),
+            figure_card("embeddings", "520px"),
+        ]),
+        dcc.Tab(label="Filters & accuracy", value="filters", children=[
+            html.Div([
+                html.Label(["block ", dcc.Dropdown(id="filter-block", clearable=False, style={"width": "6em"})]),
+                html.Label(["cut size (Å) ", dcc.Input(id="filter-extent", type="number", value=10, min=2, max=30)]),
+            ], className="controls"),
+            _message("filters-message"),
+            figure_card("filters", "380px"),
+            figure_card("errors-by-size", "360px"),
+            figure_card("isomers", "420px"),
+            html.H4("Largest test errors"),
+            dash_table.DataTable(id="largest-errors", page_size=10, style_table={"overflowX": "auto"}),
+        ]),
+    ]
+    options = bench.model_options()
+    return html.Div([
+        html.Header([
+            html.H1("insight"),
+            html.Span("what did the network learn?", className="tagline"),
+            dcc.Dropdown(id="model", options=options, value=bench.default, clearable=False, className="model-picker"),
+        ]),
+        html.Div([
+            html.Div([
+                dcc.Tabs(id="input-mode", value="examples", children=[
+                    dcc.Tab(label="Examples", value="examples", children=[
+                        dcc.Dropdown(id="example", options=list(EXAMPLES), value="phenol", clearable=False)]),
+                    dcc.Tab(label="SMILES", value="smiles", children=[
+                        dcc.Input(id="smiles", placeholder="e.g. c1ccccc1O", debounce=True, className="wide"),
+                        html.Button("embed in 3D", id="embed-smiles")]),
+                    dcc.Tab(label="QM9", value="qm9", children=[
+                        dcc.Input(id="qm9-query", placeholder="index, formula (C7H10O2) or SMILES", debounce=True,
+                                  className="wide"),
+                        dcc.Dropdown(id="qm9-results", placeholder="matching QM9 molecules")]),
+                    dcc.Tab(label="Upload", value="upload", children=[
+                        dcc.Upload(id="upload", children=html.Div(["drop or ", html.A("choose"),
+                                                                   " an XYZ, SDF, MOL or CIF file (≤ 5 MB)"]),
+                                   max_size=MAX_UPLOAD_BYTES, className="upload")]),
+                ]),
+                _message("input-message"),
+                html.Div(id="structure-title", className="summary"),
+                dcc.RadioItems(id="color-by", options=[{"label": "colour by element", "value": "element"},
+                                                       {"label": "colour by E_i", "value": "energy"}],
+                               value="energy", inline=True),
+                dcc.Graph(id="structure-view", figure=_EMPTY, style={"height": "520px"},
+                          config={"displaylogo": False}),
+            ], className="left"),
+            html.Div([dcc.Tabs(id="analysis", value="partition", children=tabs)], className="right"),
+        ], className="columns"),
+        dcc.Store(id="structure"),
+        dcc.Store(id="selection", data=[]),
+        dcc.Store(id="highlight", data=[]),
+    ])
+
+
+def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 - one place for all callbacks
+    # -- input -------------------------------------------------------------------------------------
+    @app.callback(
+        Output("structure", "data"), Output("highlight", "data"), Output("input-message", "children"),
+        Input("example", "value"), Input("embed-smiles", "n_clicks"), Input("smiles", "value"),
+        Input("qm9-results", "value"), Input("upload", "contents"), Input("rings-table", "selected_rows"),
+        State("upload", "filename"), State("rings-table", "data"), State("model", "value"),
+    )
+    @reports_errors(3)
+    def load_structure(example, _clicks, smiles, qm9_row, upload, ring_rows, filename, ring_data, model_name):
+        trigger = ctx.triggered_id or "example"
+        highlight: list[int] = []
+        if trigger == "example":
+            structure = insight.from_smiles(EXAMPLES[example], name=example)
+        elif trigger in ("embed-smiles", "smiles"):
+            if not smiles:
+                return no_update, no_update, ""
+            structure = insight.from_smiles(smiles.strip())
+        elif trigger == "qm9-results":
+            if qm9_row is None:
+                return no_update, no_update, ""
+            structure = bench.qm9().structure(int(qm9_row))
+        elif trigger == "upload":
+            structure = _parse_upload(upload, filename)
+        elif trigger == "rings-table":
+            if not ring_rows:
+                return no_update, no_update, ""
+            row = ring_data[ring_rows[0]]
+            structure = bench.qm9().structure(int(row["qm9_row"]))
+            highlight = [int(a) for a in row["ring"].split("-")]
+        else:
+            return no_update, no_update, ""
+        structure.check_overlaps()
+        bench.model(model_name).check_elements(structure.numbers)
+        return structure_to_json(structure), highlight, ""
+
+    @app.callback(Output("qm9-results", "options"), Output("qm9-results", "value"), Output("input-message",
+                  "children", allow_duplicate=True), Input("qm9-query", "value"), prevent_initial_call=True)
+    @reports_errors(3)
+    def search_qm9(query):
+        if not query:
+            return [], None, ""
+        qm9 = bench.qm9()
+        table = qm9.table
+        query = query.strip()
+        if query.isdigit():
+            hits = np.nonzero(table["index"].to_numpy() == int(query))[0]
+        else:
+            formulas = _qm9_formulas(bench)
+            hits = np.nonzero((formulas == query) | (table["smiles"].to_numpy() == query))[0]
+        if len(hits) == 0:
+            raise UserError(f"no QM9 molecule matches {query!r}; try an index (1-133885), a formula or a SMILES")
+        options = [{"label": f"QM9 {table['index'][k]}: {table['smiles'][k]}", "value": int(k)} for k in hits[:200]]
+        return options, options[0]["value"], f"{len(hits)} matches" + (" (first 200 shown)" if len(hits) > 200 else "")
+
+    # -- the shared structure view ----------------------------------------------------------------
+    @app.callback(
+        Output("structure-view", "figure"), Output("structure-title", "children"),
+        Output("partition-message", "children"),
+        Input("structure", "data"), Input("model", "value"), Input("color-by", "value"), Input("selection", "data"),
+        Input("highlight", "data"),
+    )
+    @reports_errors(3)
+    def draw_structure(data, model_name, color_by, selection, highlight):
+        if not data:
+            return _EMPTY, "", ""
+        structure = structure_from_json(data)
+        model = bench.model(model_name)
+        table = insight.atomwise_energies(model, structure)
+        values = table["E_i"].to_numpy() if color_by == "energy" else None
+        marked = list(selection or []) + list(highlight or [])
+        figure = structure_figure(structure, values, value_label=f"E_i ({model.energy_unit})", highlight=marked or None)
+        title = f"{data.get('name') or structure.formula} · {structure.formula} · {len(structure)} atoms · " \
+                f"E = {table.attrs['energy']:.2f} {model.energy_unit} ({model.name})"
+        return figure, title, ""
+
+    @app.callback(Output("selection", "data"), Input("structure-view", "clickData"), Input("structure", "data"),
+                  State("selection", "data"))
+    def select_atoms(click, _structure, selection):
+        if ctx.triggered_id == "structure" or not click:
+            return []
+        point = click["points"][0]
+        if "customdata" not in point:
+            return no_update
+        atom = int(point["customdata"] if np.isscalar(point["customdata"]) else point["customdata"][0])
+        selection = [a for a in (selection or []) if a != atom] + [atom]
+        return selection[-2:]
+
+    # -- partitioning -------------------------------------------------------------------------------
+    @app.callback(
+        Output("contributions-table", "data"), Output("contributions-table", "columns"), Output("energy-summary",
+        "children"), Output("distributions", "figure"), Output("distributions-data", "data"),
+        Output("partition-message", "children", allow_duplicate=True),
+        Input("structure", "data"), Input("model", "value"), Input("analysis", "value"), prevent_initial_call=True,
+    )
+    @reports_errors(6)
+    def partition(data, model_name, tab):
+        if not data or tab != "partition":
+            return (no_update,) * 6
+        structure = structure_from_json(data)
+        model = bench.model(model_name)
+        table = insight.atomwise_energies(model, structure)
+        shown = table[["atom", "element", "E_i", "x", "y", "z"]].round(4)
+        columns = [{"name": c if c != "E_i" else f"E_i ({model.energy_unit})", "id": c} for c in shown.columns]
+        summary = f"E = Σ E_i = {table.attrs['energy']:.3f} {model.energy_unit}"
+        figure, records = _EMPTY, []
+        if not structure.is_periodic and model.card.get("training", {}).get("dataset") == "qm9":
+            frame = bench.sample_contributions(model_name)
+            elements = [e for e in ["H", "C", "N", "O", "F"] if e in set(frame["element"])]
+            figure = partition_plots.distributions_figure(frame, elements, marks=table)
+            figure.update_layout(title=f"E_i over {frame['structure'].nunique()} QM9 test molecules; "
+                                       "dotted: this molecule's atoms")
+            records = table.to_dict("records")
+        return shown.to_dict("records"), columns, summary, figure, records, ""
+
+    # -- local potential ---------------------------------------------------------------------------
+    @app.callback(
+        Output("potential", "figure"), Output("potential-data", "data"), Output("potential-message", "children"),
+        Input("structure", "data"), Input("model", "value"), Input("probe", "value"), Input("iso-level", "value"),
+        Input("analysis", "value"),
+    )
+    @reports_errors(3)
+    def potential(data, model_name, probe, level, tab):
+        if not data or tab != "potential":
+            return no_update, no_update, ""
+        structure = structure_from_json(data)
+        model = bench.model(model_name)
+        if structure.is_periodic:
+            grid = insight.planar_cut(model, structure, probe, resolution=80)
+            points = grid.points().reshape(-1, 3)
+            records = pd.DataFrame({"x": points[:, 0], "y": points[:, 1], "z": points[:, 2],
+                                    f"Omega_{probe}": grid.values.ravel()}).to_dict("records")
+            return potential_plots.planar_cut_figure(grid), records, ""
+        if level is None or level <= 0:
+            raise UserError("the isosurface level must be a positive number (Å⁻²), e.g. 3.8")
+        surface = insight.potential_on_isosurface(model, structure, probe, level=float(level), spacing=0.1)
+        records = pd.DataFrame({"x": surface.vertices[:, 0], "y": surface.vertices[:, 1], "z": surface.vertices[:, 2],
+                                f"Omega_{probe}": surface.values}).to_dict("records")
+        return potential_plots.isosurface_figure(surface, structure), records, ""
+
+    @app.callback(
+        Output("potential-file", "data"), Output("potential-message", "children", allow_duplicate=True),
+        Input("download-ply", "n_clicks"), Input("download-vtk", "n_clicks"), Input("download-cube", "n_clicks"),
+        State("structure", "data"), State("model", "value"), State("probe", "value"), State("iso-level", "value"),
+        prevent_initial_call=True,
+    )
+    @reports_errors(2)
+    def potential_file(_ply, _vtk, _cube, data, model_name, probe, level):
+        if not data:
+            raise UserError("load a structure first")
+        structure = structure_from_json(data)
+        model = bench.model(model_name)
+        name = (data.get("name") or structure.formula).replace(" ", "_").replace("/", "_")
+        with tempfile.TemporaryDirectory() as tmp:
+            if ctx.triggered_id == "download-cube":
+                path = Path(tmp) / f"{name}_Omega_{probe}.cube"
+                insight.write_cube(path, structure, insight.potential_grid(model, structure, probe, spacing=0.2))
+            else:
+                if structure.is_periodic:
+                    raise UserError("surfaces are for molecules; download the cube file for crystals")
+                suffix = ".ply" if ctx.triggered_id == "download-ply" else ".vtk"
+                surface = insight.potential_on_isosurface(model, structure, probe, level=float(level or 3.8))
+                path = Path(tmp) / f"{name}_Omega_{probe}{suffix}"
+                insight.write_surface(path, surface)
+            return dcc.send_bytes(path.read_bytes(), path.name), ""
+
+    # -- sensitivity ------------------------------------------------------------------------------------
+    @app.callback(
+        Output("pair-sensitivity", "figure"), Output("pair-sensitivity-data", "data"), Output("selected-atoms",
+        "children"), Output("sensitivity-message", "children"),
+        Input("selection", "data"), Input("model", "value"), Input("analysis", "value"), State("structure", "data"),
+    )
+    @reports_errors(4)
+    def pair_curve(selection, model_name, tab, data):
+        if not data or tab != "sensitivity":
+            return no_update, no_update, no_update, ""
+        structure = structure_from_json(data)
+        selection = selection or []
+        if len(selection) < 2:
+            picked = ", ".join(f"{structure.symbols[a]}{a}" for a in selection) or "none"
+            return _EMPTY, [], f"selected: {picked} (click {2 - len(selection)} more)", ""
+        i, j = selection
+        model = bench.model(model_name)
+        curve = insight.molecule_pair_sensitivity(model, structure, i, j)
+        curve["atom"] = [f"{e}{a}" for e, a in zip(curve["element"], curve["atom"])]
+        figure = sensitivity_plots.sensitivity_figure({model.name: curve},
+                                                      title=f"Pulling {structure.symbols[j]}{j} away from "
+                                                            f"{structure.symbols[i]}{i}")
+        return figure, curve.to_dict("records"), f"selected: {structure.symbols[i]}{i} and {structure.symbols[j]}{j}", ""
+
+    @app.callback(Output("sensitivity-models", "options"), Output("sensitivity-models", "value"),
+                  Input("model", "value"))
+    def sensitivity_model_options(model_name):
+        return [o["value"] for o in bench.model_options()], [model_name]
+
+    @app.callback(
+        Output("element-sensitivity", "figure"), Output("element-sensitivity-data", "data"),
+        Output("sensitivity-message", "children", allow_duplicate=True),
+        Input("element-pair", "value"), Input("sensitivity-models", "value"), Input("analysis", "value"),
+        prevent_initial_call=True,
+    )
+    @reports_errors(3)
+    def element_curves(pair, names, tab):
+        if tab != "sensitivity" or not names:
+            return no_update, no_update, ""
+        a, b = pair.split("-")
+        curves = {name: insight.pair_sensitivity(bench.model(name), a, b, np.linspace(0.5, 8.0, 151)) for name in names}
+        distribution = bench.pair_distances(a, b)
+        distribution = distribution[distribution["distance"] <= 8.0]
+        figure = sensitivity_plots.sensitivity_figure(curves, distribution, title=f"{pair} pulled apart")
+        records = pd.concat([c.assign(model=n) for n, c in curves.items()]).to_dict("records")
+        return figure, records, ""
+
+    # -- alchemy ---------------------------------------------------------------------------------------
+    @app.callback(Output("morph-atoms", "options"), Output("fade-atoms", "options"), Input("structure", "data"))
+    def alchemy_atoms(data):
+        if not data:
+            return [], []
+        structure = structure_from_json(data)
+        options = [{"label": f"{s}{i}", "value": i} for i, s in enumerate(structure.symbols)]
+        return options, options
+
+    @app.callback(
+        Output("alchemy", "figure"), Output("alchemy-data", "data"), Output("alchemy-frames", "data"),
+        Output("alchemy-frame-index", "max"), Output("alchemy-frame-index", "value"),
+        Output("alchemy-message", "children"),
+        Input("run-alchemy", "n_clicks"), Input("run-triazine", "n_clicks"),
+        State("structure", "data"), State("model", "value"), State("morph-atoms", "value"),
+        State("morph-element", "value"), State("fade-atoms", "value"), State("alchemy-steps", "value"),
+        State("alchemy-positions", "value"), prevent_initial_call=True,
+    )
+    @reports_errors(6)
+    def alchemy(_run, _triazine, data, model_name, morph, element, fade, steps, positions):
+        model = bench.model(model_name)
+        steps = int(steps or 10)
+        if ctx.triggered_id == "run-triazine":
+            states = insight.benzene_to_triazine(relaxed=True)
+            variants = {"fixed positions": False, "interpolated positions": True}
+        else:
+            if not data:
+                raise UserError("load a structure first")
+            if not morph and not fade:
+                raise UserError("choose atoms to morph or to fade out")
+            structure = structure_from_json(data)
+            start = insight.AlchemicalState.from_structure(structure, label=structure.formula)
+            numbers = structure.numbers.copy()
+            numbers[list(morph or [])] = insight.atomic_number(element)
+            weights = np.ones(len(structure))
+            weights[list(fade or [])] = 0.0
+            interpolate = positions == "interpolated"
+            end_positions = _relaxed_end(model, numbers, structure.positions, weights) if interpolate \
+                else structure.positions
+            end = insight.AlchemicalState(numbers, end_positions, weights)
+            end.label = end.structure().formula
+            states = [start, end]
+            variants = {f"{positions} positions": interpolate}
+        paths = {label: insight.alchemical_path(model, states, steps, interpolate_positions=interpolate)
+                 for label, interpolate in variants.items()}
+        frame_positions, frame_numbers, frame_weights = insight.alchemical_frames(states, steps,
+                                                                                 list(variants.values())[-1])
+        frames = {"positions": frame_positions.tolist(), "numbers": frame_numbers.tolist(),
+                  "weights": frame_weights.tolist()}
+        records = pd.concat([p.assign(path=k) for k, p in paths.items()]).to_dict("records")
+        return alchemy_plots.alchemy_figure(paths), records, frames, len(frame_positions) - 1, 0, ""
+
+    @app.callback(Output("alchemy-frame", "figure"), Output("alchemy-frame-data", "data"),
+                  Input("alchemy-frame-index", "value"), Input("alchemy-frames", "data"))
+    def alchemy_frame(index, frames):
+        if not frames:
+            return _EMPTY, []
+        index = min(int(index or 0), len(frames["positions"]) - 1)
+        positions = np.asarray(frames["positions"][index])
+        numbers = np.asarray(frames["numbers"][index])
+        weights = np.asarray(frames["weights"][index])
+        shown = weights > 0.5
+        structure = insight.Structure(numbers[shown], positions[shown])
+        figure = structure_figure(structure, title=f"frame {index}: atoms with β > 0.5, elements of the nearer end")
+        table = pd.DataFrame(positions, columns=["x", "y", "z"]).assign(Z=numbers, beta=weights)
+        return figure, table.to_dict("records")
+
+    # -- rings -----------------------------------------------------------------------------------------
+    @app.callback(
+        Output("rings-table", "data"), Output("rings-table", "columns"), Output("rings", "figure"),
+        Output("rings-data", "data"), Output("rings-message", "children"),
+        Input("model", "value"), Input("analysis", "value"),
+    )
+    @reports_errors(5)
+    def rings(model_name, tab):
+        if tab != "rings":
+            return (no_update,) * 4 + ("",)
+        model = bench.model(model_name)
+        if model.card.get("training", {}).get("dataset") != "qm9":
+            raise UserError("the ring ranking needs a model trained on QM9")
+        ranking = bench.ring_ranking(model_name)
+        shown = ranking[["rank", "name", "smiles", "ring", "E_ring", "qm9_row"]].round(3)
+        columns = [{"name": c if c != "E_ring" else f"E_ring ({model.energy_unit})", "id": c} for c in shown.columns]
+        from insight.plots.rings import ring_ranking_figure
+
+        return shown.to_dict("records"), columns, ring_ranking_figure(ranking), shown.to_dict("records"), ""
+
+    # -- embeddings ------------------------------------------------------------------------------------
+    @app.callback(Output("embeddings", "figure"), Output("embeddings-data", "data"),
+                  Output("embeddings-message", "children"), Input("model", "value"), Input("analysis", "value"))
+    @reports_errors(3)
+    def embeddings(model_name, tab):
+        if tab != "embeddings":
+            return no_update, no_update, ""
+        frame, ratio = insight.embedding_pca(bench.model(model_name))
+        return embedding_plots.embedding_pca_figure(frame, ratio), frame.to_dict("records"), ""
+
+    # -- filters and accuracy ------------------------------------------------------------------------
+    @app.callback(Output("filter-block", "options"), Output("filter-block", "value"), Input("model", "value"))
+    def filter_blocks(model_name):
+        model = bench.model(model_name)
+        n = model.filters(__import__("torch").zeros(1)).shape[0]
+        return [{"label": str(t + 1), "value": t} for t in range(n)], 0
+
+    @app.callback(Output("filters", "figure"), Output("filters-data", "data"), Output("filters-message", "children"),
+                  Input("model", "value"), Input("filter-block", "value"), Input("filter-extent", "value"),
+                  Input("analysis", "value"), State("structure", "data"))
+    @reports_errors(3)
+    def filters(model_name, block, extent, tab, data):
+        if tab != "filters" or block is None:
+            return no_update, no_update, ""
+        model = bench.model(model_name)
+        crystal = structure_from_json(data) if data and data.get("cell") else None
+        cuts = insight.filter_cuts(model, extent=float(extent or 10), resolution=61,
+                                   crystal=crystal if crystal is not None and model.cutoff else None)
+        figure = filter_plots.filter_cuts_figure(cuts, filters=list(range(min(8, cuts.values.shape[1]))),
+                                                 blocks=[int(block)])
+        radial = insight.radial_filters(model, cuts.coordinates[cuts.coordinates >= 0])[int(block)]
+        records = pd.DataFrame(radial, index=cuts.coordinates[cuts.coordinates >= 0]).rename_axis("distance")
+        return figure, records.reset_index().to_dict("records"), ""
+
+    @app.callback(
+        Output("errors-by-size", "figure"), Output("errors-by-size-data", "data"), Output("isomers", "figure"),
+        Output("isomers-data", "data"), Output("largest-errors", "data"), Output("filters-message", "children",
+        allow_duplicate=True), Input("model", "value"), Input("analysis", "value"), prevent_initial_call=True,
+    )
+    @reports_errors(6)
+    def accuracy(model_name, tab):
+        if tab != "filters":
+            return (no_update,) * 6
+        model = bench.model(model_name)
+        if model.card.get("training", {}).get("dataset") != "qm9":
+            raise UserError("accuracy views need a model trained on QM9")
+        table = bench.test_predictions(model_name)
+        per_size = insight.errors_by_size(table)
+        isomers, metrics = insight.isomer_ranking(table)
+        worst = insight.largest_errors(table, 10)[["qm9_index", "smiles", "n_atoms", "reference", "predicted",
+                                                    "error"]].round(3)
+        return (accuracy_plots.errors_by_size_figure(per_size, model.energy_unit), per_size.to_dict("records"),
+                accuracy_plots.isomer_figure(isomers, metrics, model.energy_unit, "C7H10O2"),
+                isomers.to_dict("records"), worst.to_dict("records"), "")
+
+    # -- downloads for every figure ------------------------------------------------------------------
+    for name in FIGURES:
+        for fmt in ("png", "svg"):
+            app.clientside_callback(
+                f"""function(n) {{
+                    if (!n) {{ return ''; }}
+                    const gd = document.querySelector('#{name} .js-plotly-plot');
+                    if (gd) {{ Plotly.downloadImage(gd, {{format: '{fmt}', filename: '{name}', width: 1200,
+                                                          height: 800}}); }}
+                    return '{fmt}' + n;
+                }}""",
+                Output(f"{name}-dummy", "title" if fmt == "png" else "lang"), Input(f"{name}-{fmt}", "n_clicks"),
+                prevent_initial_call=True,
+            )
+
+        @app.callback(Output(f"{name}-csv", "data"), Input(f"{name}-csv-button", "n_clicks"),
+                      State(f"{name}-data", "data"), prevent_initial_call=True)
+        def download_csv(_n, records, name=name):
+            if not records:
+                return no_update
+            return dcc.send_data_frame(pd.DataFrame(records).to_csv, f"{name}.csv", index=False)
+
+
+def _parse_upload(contents: str | None, filename: str | None) -> insight.Structure:
+    if not contents or not filename:
+        raise UserError("no file received")
+    _header, _, payload = contents.partition(",")
+    raw = base64.b64decode(payload)
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise UserError(f"{filename} is larger than {MAX_UPLOAD_BYTES // 2**20} MB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{filename} is not a text file; upload XYZ, SDF, MOL or CIF") from None
+    fmt = Path(filename).suffix.lstrip(".").lower()
+    structures = insight.parse(text, fmt, source=Path(filename).name)
+    return structures[0]
+
+
+def _qm9_formulas(bench: Workbench) -> np.ndarray:
+    def compute():
+        from insight.structures import hill_formula
+
+        qm9 = bench.qm9()
+        return np.array([hill_formula(qm9.numbers[a:b]) for a, b in zip(qm9.offsets[:-1], qm9.offsets[1:])])
+
+    return bench.cached(("qm9-formulas",), compute)
+
+
+def _relaxed_end(model, numbers, positions, weights) -> np.ndarray:
+    """The end state relaxed with the model's own forces (ASE FIRE); faded atoms keep their positions."""
+    from ase.optimize import FIRE
+
+    from insight.calculator import InsightCalculator
+
+    keep = weights > 0
+    atoms = insight.Structure(numbers[keep], positions[keep]).to_ase()
+    atoms.calc = InsightCalculator(model)
+    FIRE(atoms, logfile=io.StringIO()).run(fmax=0.05, steps=300)
+    relaxed = positions.copy()
+    relaxed[keep] = atoms.get_positions()
+    return relaxed
+
+
+def build_app(bench: Workbench) -> dash.Dash:
+    app = dash.Dash(__name__, title="insight", suppress_callback_exceptions=True)
+    app.layout = build_layout(bench)
+    register_callbacks(app, bench)
+    app.server.config["MAX_CONTENT_LENGTH"] = 2 * MAX_UPLOAD_BYTES  # base64 and form overhead
+    return app
+

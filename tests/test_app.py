@@ -1,0 +1,113 @@
+"""The workbench in a real browser (headless Chromium through Dash's testing tools)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(shutil.which("chromedriver") is None or shutil.which("chromium") is None,
+                       reason="needs Debian's chromium and chromium-driver (installed by .ci/run)"),
+]
+
+
+@pytest.fixture(scope="module")
+def app():
+    from insight_app.main import create_app
+
+    return create_app("schnet-qm9", device="cpu")
+
+
+def _tab(dash_duo, label: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    dash_duo.driver.find_element(By.XPATH, f"//div[contains(@class, 'tab') and normalize-space()='{label}']").click()
+
+
+def _traces(dash_duo, graph_id: str) -> list[dict]:
+    return dash_duo.driver.execute_script(
+        # _fullData holds the decoded arrays (figures arrive base64-encoded).
+        f"const gd = document.querySelector('#{graph_id} .js-plotly-plot');"
+        "return gd && gd._fullData ? gd._fullData.map(t => ({name: t.name, type: t.type,"
+        " n: (t.intensity || t.x || []).length,"
+        " intensity: t.intensity ? Array.from(t.intensity).slice(0, 50) : null})) : [];"
+    )
+
+
+def _wait_for(condition, timeout: float = 60.0, message: str = "condition"):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def test_workbench_end_to_end(dash_duo, app, tmp_path):
+    dash_duo.start_server(app)
+    dash_duo.wait_for_contains_text("#structure-title", "phenol", timeout=60)
+
+    # A SMILES string, embedded in 3D.
+    _tab(dash_duo, "SMILES")
+    smiles = dash_duo.find_element("#smiles")
+    smiles.send_keys("CCO\n")
+    dash_duo.wait_for_contains_text("#structure-title", "C2H6O", timeout=30)
+    assert any(t["type"] == "mesh3d" for t in _traces(dash_duo, "structure-view"))
+
+    # Partitioning: one row per atom, energies summing to the total.
+    _wait_for(lambda: len(dash_duo.find_elements("#contributions-table tbody tr")) == 1 + 9, message="E_i table")
+    dash_duo.wait_for_contains_text("#energy-summary", "kcal/mol", timeout=60)
+    _wait_for(lambda: len(_traces(dash_duo, "distributions")) >= 3, timeout=120, message="distributions")
+
+    # Local potential: the isosurface carries the potential; a different probe changes it.
+    _tab(dash_duo, "Local potential")
+    surface = _wait_for(lambda: [t for t in _traces(dash_duo, "potential") if t["name"] == "potential"],
+                        message="isosurface")[0]
+    assert surface["n"] > 1000 and surface["intensity"] and all(isinstance(v, float) for v in surface["intensity"])
+    dash_duo.select_dcc_dropdown("#probe", value="C")
+    changed = _wait_for(lambda: [t for t in _traces(dash_duo, "potential")
+                                 if t["name"] == "potential" and t["intensity"] != surface["intensity"]],
+                        message="potential for a carbon probe")
+    assert changed[0]["n"] == surface["n"]
+
+    # Sensitivity: element-pair curves with the training distribution.
+    _tab(dash_duo, "Sensitivity")
+    _wait_for(lambda: len(_traces(dash_duo, "element-sensitivity")) >= 3, timeout=120, message="sensitivity curves")
+
+    # Alchemy: the thesis' benzene -> s-triazine path, fixed and interpolated.
+    _tab(dash_duo, "Alchemy")
+    dash_duo.find_element("#run-triazine").click()
+    _wait_for(lambda: len(_traces(dash_duo, "alchemy")) == 2, timeout=60, message="alchemical paths")
+
+    # Embeddings and filters.
+    _tab(dash_duo, "Embeddings")
+    _wait_for(lambda: len(_traces(dash_duo, "embeddings")) >= 3, message="embedding PCA")
+    _tab(dash_duo, "Filters & accuracy")
+    _wait_for(lambda: len(_traces(dash_duo, "filters")) == 8, timeout=60, message="filter cuts")
+    _wait_for(lambda: len(_traces(dash_duo, "isomers")) == 2, timeout=180, message="isomer ranking")
+
+    # Rings: the ranking table; clicking a row shows that molecule.
+    _tab(dash_duo, "Rings")
+    _wait_for(lambda: len(dash_duo.find_elements("#rings-table tbody tr")) > 5, timeout=180, message="ring table")
+    dash_duo.find_elements("#rings-table input[type=radio]")[0].click()
+    dash_duo.wait_for_contains_text("#structure-title", "QM9", timeout=30)
+
+    # A malformed upload: a clear message, and the app keeps working.
+    bad = tmp_path / "broken.xyz"
+    bad.write_text("2\nwater?\nO 0 0 0\nH 0.9\n")
+    _tab(dash_duo, "Upload")
+    dash_duo.find_element("#upload input[type=file]").send_keys(str(bad))
+    dash_duo.wait_for_contains_text("#input-message", "broken.xyz, line 4", timeout=30)
+    _tab(dash_duo, "SMILES")
+    smiles = dash_duo.find_element("#smiles")
+    smiles.clear()
+    smiles.send_keys("C1CC\n")  # does not parse
+    dash_duo.wait_for_contains_text("#input-message", "could not be parsed", timeout=30)
+    smiles.clear()
+    smiles.send_keys("c1ccncc1\n")
+    dash_duo.wait_for_contains_text("#structure-title", "C5H5N", timeout=30)
+    assert dash_duo.get_logs() == [] or all("SEVERE" not in str(entry) for entry in dash_duo.get_logs())
