@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -32,6 +34,9 @@ EXAMPLES = {
     "ethanol": "CCO",
     "uracil": "O=c1cc[nH]c(=O)[nH]1",
 }
+
+#: Figure tables kept for CSV downloads (the most recent ones, across all sessions).
+STASH_SIZE = 256
 
 #: Molecules of the QM9 test split used for dataset-wide views in the app (a sample keeps pages fast).
 DATASET_SAMPLE = 2000
@@ -65,6 +70,9 @@ class Workbench:
     _models: dict[str, insight.AtomisticModel] = field(default_factory=dict)
     _cache: dict[tuple, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _running: set = field(default_factory=set)
+    _failures: dict = field(default_factory=dict)
+    _stash: OrderedDict = field(default_factory=OrderedDict)
 
     def model_folders(self) -> dict[str, Path]:
         """Every model the app may load: bundled ones, their aliases, and folders under ``model_dir``."""
@@ -111,6 +119,51 @@ class Workbench:
             self._cache[key] = value
         return value
 
+    def stash(self, table: pd.DataFrame | dict) -> str:
+        """Keep a figure's data on the server and give the page a token for its CSV download."""
+        token = uuid.uuid4().hex
+        with self._lock:
+            self._stash[token] = pd.DataFrame(table)
+            while len(self._stash) > STASH_SIZE:
+                self._stash.popitem(last=False)
+        return token
+
+    def unstash(self, token: str | None) -> pd.DataFrame | None:
+        with self._lock:
+            return self._stash.get(token) if token else None
+
+    def background(self, key: tuple, compute: Callable[[], Any]) -> Any | None:
+        """The result of ``compute()`` if ready, else ``None`` after starting it in a thread.
+
+        Dataset-wide results take seconds; computing them in a thread keeps
+        every request short, and the page polls until they are there. A
+        failure is raised on the next call, so the page can show it.
+        """
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+            failure = self._failures.pop(key, None)
+            if failure is not None:
+                raise failure
+            if key in self._running:
+                return None
+            self._running.add(key)
+
+        def run() -> None:
+            try:
+                value = compute()
+                with self._lock:
+                    self._cache[key] = value
+            except Exception as err:  # handed to the next caller
+                with self._lock:
+                    self._failures[key] = err
+            finally:
+                with self._lock:
+                    self._running.discard(key)
+
+        threading.Thread(target=run, daemon=True, name=f"insight-{key[0]}").start()
+        return None
+
     # -- dataset-wide results ---------------------------------------------------------------------
     def qm9(self):
         from insight.data.qm9 import load_qm9
@@ -128,28 +181,32 @@ class Workbench:
         except FileNotFoundError:
             return qm9_split(len(self.qm9()), 110_000, 10_000, seed=0)["test"]
 
-    def sample_contributions(self, model_name: str) -> pd.DataFrame:
-        """E_i over a sample of the model's QM9 test split (for the distributions)."""
+    def sample_contributions(self, model_name: str) -> pd.DataFrame | None:
+        """E_i over a sample of the model's QM9 test split (for the distributions); ``None`` while computing."""
         def compute():
             rows = self.test_rows(model_name)
             rows = rows[np.linspace(0, len(rows) - 1, min(DATASET_SAMPLE, len(rows))).astype(int)]
             model = self.model(model_name)
             return insight.contributions_over_dataset({model_name: model}, self.qm9().structures(rows), progress=False)
 
-        return self.cached(("contributions", model_name), compute)
+        return self.background(("contributions", model_name), compute)
 
-    def test_predictions(self, model_name: str) -> pd.DataFrame:
-        return self.cached(("predictions", model_name),
-                           lambda: insight.prediction_table(self.model(model_name), self.qm9(), self.test_rows(model_name)))
+    def test_predictions(self, model_name: str) -> pd.DataFrame | None:
+        """Predictions on the model's whole QM9 test split; ``None`` while computing."""
+        return self.background(
+            ("predictions", model_name),
+            lambda: insight.prediction_table(self.model(model_name), self.qm9(), self.test_rows(model_name)),
+        )
 
-    def ring_ranking(self, model_name: str) -> pd.DataFrame:
+    def ring_ranking(self, model_name: str) -> pd.DataFrame | None:
+        """Ring stability over the model's QM9 test molecules; ``None`` while computing."""
         def compute():
             rows = self.test_rows(model_name)
             ranking = insight.ring_stability(self.model(model_name), self.qm9().structures(rows), progress=False)
             ranking["qm9_row"] = rows[ranking["structure"].to_numpy()]
             return ranking
 
-        return self.cached(("rings", model_name), compute)
+        return self.background(("rings", model_name), compute)
 
     def pair_distances(self, element_a: str, element_b: str) -> pd.DataFrame:
         def compute():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import io
 import tempfile
@@ -13,7 +14,7 @@ import dash
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
+from dash import Input, Output, Patch, State, ctx, dash_table, dcc, html, no_update
 
 import insight
 import insight.plots.accuracy as accuracy_plots
@@ -29,6 +30,7 @@ from .state import EXAMPLES, Workbench, structure_from_json, structure_to_json
 
 #: Largest upload accepted, in bytes.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+DEFAULT_EXAMPLE = "phenol"
 FIGURES = ["distributions", "potential", "pair-sensitivity", "element-sensitivity", "alchemy", "alchemy-frame",
            "rings", "embeddings", "filters", "errors-by-size", "isomers"]
 _EMPTY = go.Figure(layout=dict(xaxis=dict(visible=False), yaxis=dict(visible=False), plot_bgcolor="white",
@@ -80,10 +82,14 @@ def _message(id_: str) -> html.Div:
 
 def build_layout(bench: Workbench) -> html.Div:
     elements = ["H", "C", "N", "O", "F"]
+    # The first molecule is drawn into the layout itself, so the first page needs no callback round trip.
+    first = insight.from_smiles(EXAMPLES[DEFAULT_EXAMPLE], name=DEFAULT_EXAMPLE)
+    first_view, first_title = _structure_view(bench, first, bench.default, "energy", [])
     tabs = [
         dcc.Tab(label="Partitioning", value="partition", children=[
             _message("partition-message"),
             html.Div(id="energy-summary", className="summary"),
+            dcc.Interval(id="distributions-poll", interval=1000, disabled=True),
             dash_table.DataTable(id="contributions-table", page_size=12, style_table={"overflowX": "auto"},
                                  sort_action="native"),
             figure_card("distributions", "520px"),
@@ -101,7 +107,10 @@ def build_layout(bench: Workbench) -> html.Div:
             figure_card("potential", "560px"),
         ]),
         dcc.Tab(label="Sensitivity", value="sensitivity", children=[
-            html.P("Click two atoms in the structure view to pull them apart.", className="hint"),
+            html.Div([
+                html.Span("Click two atoms in the structure view, or choose them:", className="hint"),
+                dcc.Dropdown(id="pair-atoms", multi=True, placeholder="atoms i, j", style={"minWidth": "16em"}),
+            ], className="controls"),
             html.Div(id="selected-atoms", className="summary"),
             _message("sensitivity-message"),
             figure_card("pair-sensitivity", "380px"),
@@ -138,6 +147,7 @@ def build_layout(bench: Workbench) -> html.Div:
             html.P("6-membered carbon rings of the model's QM9 test molecules, ranked by E_ring (Eq. 4.16). "
                    "Click a row to view the molecule with its ring.", className="hint"),
             _message("rings-message"),
+            dcc.Interval(id="rings-poll", interval=1000, disabled=True),
             dash_table.DataTable(id="rings-table", page_size=15, row_selectable="single", sort_action="native",
                                  filter_action="native", style_table={"overflowX": "auto"}),
             figure_card("rings", "640px"),
@@ -155,6 +165,7 @@ def build_layout(bench: Workbench) -> html.Div:
             figure_card("filters", "380px"),
             figure_card("errors-by-size", "360px"),
             figure_card("isomers", "420px"),
+            dcc.Interval(id="accuracy-poll", interval=1000, disabled=True),
             html.H4("Largest test errors"),
             dash_table.DataTable(id="largest-errors", page_size=10, style_table={"overflowX": "auto"}),
         ]),
@@ -170,7 +181,7 @@ def build_layout(bench: Workbench) -> html.Div:
             html.Div([
                 dcc.Tabs(id="input-mode", value="examples", children=[
                     dcc.Tab(label="Examples", value="examples", children=[
-                        dcc.Dropdown(id="example", options=list(EXAMPLES), value="phenol", clearable=False)]),
+                        dcc.Dropdown(id="example", options=list(EXAMPLES), value=DEFAULT_EXAMPLE, clearable=False)]),
                     dcc.Tab(label="SMILES", value="smiles", children=[
                         dcc.Input(id="smiles", placeholder="e.g. c1ccccc1O", debounce=True, className="wide"),
                         html.Button("embed in 3D", id="embed-smiles")]),
@@ -184,16 +195,17 @@ def build_layout(bench: Workbench) -> html.Div:
                                    max_size=MAX_UPLOAD_BYTES, className="upload")]),
                 ]),
                 _message("input-message"),
-                html.Div(id="structure-title", className="summary"),
+                html.Div(first_title, id="structure-title", className="summary"),
                 dcc.RadioItems(id="color-by", options=[{"label": "colour by element", "value": "element"},
                                                        {"label": "colour by E_i", "value": "energy"}],
                                value="energy", inline=True),
-                dcc.Graph(id="structure-view", figure=_EMPTY, style={"height": "520px"},
+                dcc.Graph(id="structure-view", figure=first_view, style={"height": "520px"},
                           config={"displaylogo": False}),
             ], className="left"),
             html.Div([dcc.Tabs(id="analysis", value="partition", children=tabs)], className="right"),
         ], className="columns"),
-        dcc.Store(id="structure"),
+        dcc.Store(id="structure", data=structure_to_json(first)),
+        dcc.Store(id="potential-shown"),
         dcc.Store(id="selection", data=[]),
         dcc.Store(id="highlight", data=[]),
     ])
@@ -206,6 +218,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         Input("example", "value"), Input("embed-smiles", "n_clicks"), Input("smiles", "value"),
         Input("qm9-results", "value"), Input("upload", "contents"), Input("rings-table", "selected_rows"),
         State("upload", "filename"), State("rings-table", "data"), State("model", "value"),
+        prevent_initial_call=True,
     )
     @reports_errors(3)
     def load_structure(example, _clicks, smiles, qm9_row, upload, ring_rows, filename, ring_data, model_name):
@@ -259,85 +272,114 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         Output("structure-view", "figure"), Output("structure-title", "children"),
         Output("partition-message", "children"),
         Input("structure", "data"), Input("model", "value"), Input("color-by", "value"), Input("selection", "data"),
-        Input("highlight", "data"),
+        Input("highlight", "data"), prevent_initial_call=True,
     )
     @reports_errors(3)
     def draw_structure(data, model_name, color_by, selection, highlight):
         if not data:
             return _EMPTY, "", ""
-        structure = structure_from_json(data)
-        model = bench.model(model_name)
-        table = insight.atomwise_energies(model, structure)
-        values = table["E_i"].to_numpy() if color_by == "energy" else None
         marked = list(selection or []) + list(highlight or [])
-        figure = structure_figure(structure, values, value_label=f"E_i ({model.energy_unit})", highlight=marked or None)
-        title = f"{data.get('name') or structure.formula} · {structure.formula} · {len(structure)} atoms · " \
-                f"E = {table.attrs['energy']:.2f} {model.energy_unit} ({model.name})"
+        figure, title = _structure_view(bench, structure_from_json(data), model_name, color_by, marked,
+                                        data.get("name"))
         return figure, title, ""
 
-    @app.callback(Output("selection", "data"), Input("structure-view", "clickData"), Input("structure", "data"),
+    @app.callback(Output("selection", "data"), Output("pair-atoms", "value"), Output("pair-atoms", "options"),
+                  Input("structure-view", "clickData"), Input("pair-atoms", "value"), Input("structure", "data"),
                   State("selection", "data"))
-    def select_atoms(click, _structure, selection):
-        if ctx.triggered_id == "structure" or not click:
-            return []
-        point = click["points"][0]
+    def select_atoms(click, chosen, data, selection):
+        if ctx.triggered_id in (None, "structure") or not data:
+            options = [] if not data else [{"label": f"{s}{i}", "value": i}
+                                           for i, s in enumerate(structure_from_json(data).symbols)]
+            return [], [], options
+        if ctx.triggered_id == "pair-atoms":
+            selection = list(chosen or [])[-2:]
+            return selection, selection, no_update
+        point = (click or {}).get("points", [{}])[0]
         if "customdata" not in point:
-            return no_update
+            return no_update, no_update, no_update
         atom = int(point["customdata"] if np.isscalar(point["customdata"]) else point["customdata"][0])
-        selection = [a for a in (selection or []) if a != atom] + [atom]
-        return selection[-2:]
+        selection = ([a for a in (selection or []) if a != atom] + [atom])[-2:]
+        return selection, selection, no_update
 
     # -- partitioning -------------------------------------------------------------------------------
     @app.callback(
         Output("contributions-table", "data"), Output("contributions-table", "columns"), Output("energy-summary",
-        "children"), Output("distributions", "figure"), Output("distributions-data", "data"),
-        Output("partition-message", "children", allow_duplicate=True),
-        Input("structure", "data"), Input("model", "value"), Input("analysis", "value"), prevent_initial_call=True,
+        "children"), Output("partition-message", "children", allow_duplicate=True),
+        Input("structure", "data"), Input("model", "value"), prevent_initial_call="initial_duplicate",
     )
-    @reports_errors(6)
-    def partition(data, model_name, tab):
-        if not data or tab != "partition":
-            return (no_update,) * 6
-        structure = structure_from_json(data)
+    @reports_errors(4)
+    def partition(data, model_name):  # also runs at start-up, for the molecule drawn into the layout
+        if not data:
+            return (no_update,) * 4
         model = bench.model(model_name)
-        table = insight.atomwise_energies(model, structure)
+        table = insight.atomwise_energies(model, structure_from_json(data))
         shown = table[["atom", "element", "E_i", "x", "y", "z"]].round(4)
         columns = [{"name": c if c != "E_i" else f"E_i ({model.energy_unit})", "id": c} for c in shown.columns]
-        summary = f"E = Σ E_i = {table.attrs['energy']:.3f} {model.energy_unit}"
-        figure, records = _EMPTY, []
-        if not structure.is_periodic and model.card.get("training", {}).get("dataset") == "qm9":
-            frame = bench.sample_contributions(model_name)
-            elements = [e for e in ["H", "C", "N", "O", "F"] if e in set(frame["element"])]
-            figure = partition_plots.distributions_figure(frame, elements, marks=table)
-            figure.update_layout(title=f"E_i over {frame['structure'].nunique()} QM9 test molecules; "
-                                       "dotted: this molecule's atoms")
-            records = table.to_dict("records")
-        return shown.to_dict("records"), columns, summary, figure, records, ""
+        return shown.to_dict("records"), columns, f"E = Σ E_i = {table.attrs['energy']:.3f} {model.energy_unit}", ""
+
+    @app.callback(
+        Output("distributions", "figure"), Output("distributions-data", "data"), Output("distributions-poll",
+        "disabled"), Output("partition-message", "children", allow_duplicate=True),
+        Input("structure", "data"), Input("model", "value"), Input("analysis", "value"),
+        Input("distributions-poll", "n_intervals"), prevent_initial_call=True,
+    )
+    @reports_errors(4)
+    def distributions(data, model_name, tab, _poll):
+        if not data or tab != "partition":
+            return no_update, no_update, True, ""
+        structure = structure_from_json(data)
+        model = bench.model(model_name)
+        if structure.is_periodic or model.card.get("training", {}).get("dataset") != "qm9":
+            return _EMPTY, [], True, ""
+        frame = bench.sample_contributions(model_name)
+        if frame is None:
+            return _waiting("computing E_i over QM9 test molecules ..."), [], False, ""
+        table = insight.atomwise_energies(model, structure)
+        elements = [e for e in ["H", "C", "N", "O", "F"] if e in set(frame["element"])]
+        figure = partition_plots.distributions_figure(frame, elements, marks=table)
+        figure.update_layout(title=f"E_i over {frame['structure'].nunique()} QM9 test molecules; "
+                                   "dotted: this molecule's atoms")
+        return figure, bench.stash(table), True, ""
 
     # -- local potential ---------------------------------------------------------------------------
     @app.callback(
-        Output("potential", "figure"), Output("potential-data", "data"), Output("potential-message", "children"),
+        Output("potential", "figure"), Output("potential-data", "data"), Output("potential-shown", "data"),
+        Output("potential-message", "children"),
         Input("structure", "data"), Input("model", "value"), Input("probe", "value"), Input("iso-level", "value"),
-        Input("analysis", "value"),
+        Input("analysis", "value"), State("potential-shown", "data"),
     )
-    @reports_errors(3)
-    def potential(data, model_name, probe, level, tab):
+    @reports_errors(4)
+    def potential(data, model_name, probe, level, tab, shown):
         if not data or tab != "potential":
-            return no_update, no_update, ""
+            return no_update, no_update, no_update, ""
         structure = structure_from_json(data)
         model = bench.model(model_name)
         if structure.is_periodic:
             grid = insight.planar_cut(model, structure, probe, resolution=80)
             points = grid.points().reshape(-1, 3)
-            records = pd.DataFrame({"x": points[:, 0], "y": points[:, 1], "z": points[:, 2],
-                                    f"Omega_{probe}": grid.values.ravel()}).to_dict("records")
-            return potential_plots.planar_cut_figure(grid), records, ""
+            table = pd.DataFrame({"x": points[:, 0], "y": points[:, 1], "z": points[:, 2],
+                                  f"Omega_{probe}": grid.values.ravel()})
+            return potential_plots.planar_cut_figure(grid), bench.stash(table), None, ""
         if level is None or level <= 0:
             raise UserError("the isosurface level must be a positive number (Å⁻²), e.g. 3.8")
-        surface = insight.potential_on_isosurface(model, structure, probe, level=float(level), spacing=0.1)
-        records = pd.DataFrame({"x": surface.vertices[:, 0], "y": surface.vertices[:, 1], "z": surface.vertices[:, 2],
-                                f"Omega_{probe}": surface.values}).to_dict("records")
-        return potential_plots.isosurface_figure(surface, structure), records, ""
+        surface = _cached_isosurface(tuple(structure.numbers), structure.positions.tobytes(), float(level))
+        values = insight.local_potential(model, structure, surface.vertices, probe)
+        surface = dataclasses.replace(surface, values=values, probe=probe, unit=model.energy_unit)
+        table = bench.stash({"x": surface.vertices[:, 0], "y": surface.vertices[:, 1], "z": surface.vertices[:, 2],
+                             f"Omega_{probe}": values})
+        key = [structure.positions.tobytes().hex()[:64], float(level), model_name]
+        if shown and shown.get("key") == key:
+            # Same surface, another probe: send only the new values (the geometry stays in the browser).
+            patch = Patch()
+            index = shown["trace"]
+            patch["data"][index]["intensity"] = values
+            patch["data"][index]["cmin"] = float(values.min())
+            patch["data"][index]["cmax"] = float(values.max())
+            patch["data"][index]["colorbar"]["title"]["text"] = potential_plots.potential_label(surface)
+            patch["layout"]["title"]["text"] = potential_plots.isosurface_title(surface)
+            return patch, table, no_update, ""
+        figure = potential_plots.isosurface_figure(surface, structure)
+        return figure, table, {"key": key, "trace": len(figure.data) - 1}, ""
 
     @app.callback(
         Output("potential-file", "data"), Output("potential-message", "children", allow_duplicate=True),
@@ -387,7 +429,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         figure = sensitivity_plots.sensitivity_figure({model.name: curve},
                                                       title=f"Pulling {structure.symbols[j]}{j} away from "
                                                             f"{structure.symbols[i]}{i}")
-        return figure, curve.to_dict("records"), f"selected: {structure.symbols[i]}{i} and {structure.symbols[j]}{j}", ""
+        return figure, bench.stash(curve), f"selected: {structure.symbols[i]}{i} and {structure.symbols[j]}{j}", ""
 
     @app.callback(Output("sensitivity-models", "options"), Output("sensitivity-models", "value"),
                   Input("model", "value"))
@@ -409,8 +451,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         distribution = bench.pair_distances(a, b)
         distribution = distribution[distribution["distance"] <= 8.0]
         figure = sensitivity_plots.sensitivity_figure(curves, distribution, title=f"{pair} pulled apart")
-        records = pd.concat([c.assign(model=n) for n, c in curves.items()]).to_dict("records")
-        return figure, records, ""
+        return figure, bench.stash(pd.concat([c.assign(model=n) for n, c in curves.items()])), ""
 
     # -- alchemy ---------------------------------------------------------------------------------------
     @app.callback(Output("morph-atoms", "options"), Output("fade-atoms", "options"), Input("structure", "data"))
@@ -461,7 +502,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
                                                                                  list(variants.values())[-1])
         frames = {"positions": frame_positions.tolist(), "numbers": frame_numbers.tolist(),
                   "weights": frame_weights.tolist()}
-        records = pd.concat([p.assign(path=k) for k, p in paths.items()]).to_dict("records")
+        records = bench.stash(pd.concat([p.assign(path=k) for k, p in paths.items()]))
         return alchemy_plots.alchemy_figure(paths), records, frames, len(frame_positions) - 1, 0, ""
 
     @app.callback(Output("alchemy-frame", "figure"), Output("alchemy-frame-data", "data"),
@@ -477,27 +518,29 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         structure = insight.Structure(numbers[shown], positions[shown])
         figure = structure_figure(structure, title=f"frame {index}: atoms with β > 0.5, elements of the nearer end")
         table = pd.DataFrame(positions, columns=["x", "y", "z"]).assign(Z=numbers, beta=weights)
-        return figure, table.to_dict("records")
+        return figure, bench.stash(table)
 
     # -- rings -----------------------------------------------------------------------------------------
     @app.callback(
         Output("rings-table", "data"), Output("rings-table", "columns"), Output("rings", "figure"),
-        Output("rings-data", "data"), Output("rings-message", "children"),
-        Input("model", "value"), Input("analysis", "value"),
+        Output("rings-data", "data"), Output("rings-poll", "disabled"), Output("rings-message", "children"),
+        Input("model", "value"), Input("analysis", "value"), Input("rings-poll", "n_intervals"),
     )
-    @reports_errors(5)
-    def rings(model_name, tab):
+    @reports_errors(6)
+    def rings(model_name, tab, _poll):
         if tab != "rings":
-            return (no_update,) * 4 + ("",)
+            return (no_update,) * 4 + (True, "")
         model = bench.model(model_name)
         if model.card.get("training", {}).get("dataset") != "qm9":
             raise UserError("the ring ranking needs a model trained on QM9")
         ranking = bench.ring_ranking(model_name)
+        if ranking is None:
+            return [], [], _waiting("finding and ranking rings in the QM9 test molecules ..."), [], False, ""
         shown = ranking[["rank", "name", "smiles", "ring", "E_ring", "qm9_row"]].round(3)
         columns = [{"name": c if c != "E_ring" else f"E_ring ({model.energy_unit})", "id": c} for c in shown.columns]
         from insight.plots.rings import ring_ranking_figure
 
-        return shown.to_dict("records"), columns, ring_ranking_figure(ranking), shown.to_dict("records"), ""
+        return shown.to_dict("records"), columns, ring_ranking_figure(ranking), bench.stash(ranking), True, ""
 
     # -- embeddings ------------------------------------------------------------------------------------
     @app.callback(Output("embeddings", "figure"), Output("embeddings-data", "data"),
@@ -507,7 +550,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         if tab != "embeddings":
             return no_update, no_update, ""
         frame, ratio = insight.embedding_pca(bench.model(model_name))
-        return embedding_plots.embedding_pca_figure(frame, ratio), frame.to_dict("records"), ""
+        return embedding_plots.embedding_pca_figure(frame, ratio), bench.stash(frame), ""
 
     # -- filters and accuracy ------------------------------------------------------------------------
     @app.callback(Output("filter-block", "options"), Output("filter-block", "value"), Input("model", "value"))
@@ -531,28 +574,32 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
                                                  blocks=[int(block)])
         radial = insight.radial_filters(model, cuts.coordinates[cuts.coordinates >= 0])[int(block)]
         records = pd.DataFrame(radial, index=cuts.coordinates[cuts.coordinates >= 0]).rename_axis("distance")
-        return figure, records.reset_index().to_dict("records"), ""
+        return figure, bench.stash(records.reset_index()), ""
 
     @app.callback(
         Output("errors-by-size", "figure"), Output("errors-by-size-data", "data"), Output("isomers", "figure"),
-        Output("isomers-data", "data"), Output("largest-errors", "data"), Output("filters-message", "children",
-        allow_duplicate=True), Input("model", "value"), Input("analysis", "value"), prevent_initial_call=True,
+        Output("isomers-data", "data"), Output("largest-errors", "data"), Output("accuracy-poll", "disabled"),
+        Output("filters-message", "children", allow_duplicate=True), Input("model", "value"),
+        Input("analysis", "value"), Input("accuracy-poll", "n_intervals"), prevent_initial_call=True,
     )
-    @reports_errors(6)
-    def accuracy(model_name, tab):
+    @reports_errors(7)
+    def accuracy(model_name, tab, _poll):
         if tab != "filters":
-            return (no_update,) * 6
+            return (no_update,) * 5 + (True, no_update)
         model = bench.model(model_name)
         if model.card.get("training", {}).get("dataset") != "qm9":
             raise UserError("accuracy views need a model trained on QM9")
         table = bench.test_predictions(model_name)
+        if table is None:
+            waiting = _waiting("predicting the QM9 test split ...")
+            return waiting, [], waiting, [], [], False, ""
         per_size = insight.errors_by_size(table)
         isomers, metrics = insight.isomer_ranking(table)
         worst = insight.largest_errors(table, 10)[["qm9_index", "smiles", "n_atoms", "reference", "predicted",
                                                     "error"]].round(3)
-        return (accuracy_plots.errors_by_size_figure(per_size, model.energy_unit), per_size.to_dict("records"),
+        return (accuracy_plots.errors_by_size_figure(per_size, model.energy_unit), bench.stash(per_size),
                 accuracy_plots.isomer_figure(isomers, metrics, model.energy_unit, "C7H10O2"),
-                isomers.to_dict("records"), worst.to_dict("records"), "")
+                bench.stash(isomers), worst.to_dict("records"), True, "")
 
     # -- downloads for every figure ------------------------------------------------------------------
     for name in FIGURES:
@@ -571,10 +618,35 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
 
         @app.callback(Output(f"{name}-csv", "data"), Input(f"{name}-csv-button", "n_clicks"),
                       State(f"{name}-data", "data"), prevent_initial_call=True)
-        def download_csv(_n, records, name=name):
-            if not records:
+        def download_csv(_n, token, name=name):
+            table = bench.unstash(token)
+            if table is None:
                 return no_update
-            return dcc.send_data_frame(pd.DataFrame(records).to_csv, f"{name}.csv", index=False)
+            return dcc.send_data_frame(table.to_csv, f"{name}.csv", index=False)
+
+
+def _structure_view(bench: Workbench, structure: insight.Structure, model_name: str | None, color_by: str,
+                    marked: list[int], name: str | None = None) -> tuple[go.Figure, str]:
+    model = bench.model(model_name)
+    table = insight.atomwise_energies(model, structure)
+    values = table["E_i"].to_numpy() if color_by == "energy" else None
+    figure = structure_figure(structure, values, value_label=f"E_i ({model.energy_unit})", highlight=marked or None)
+    name = name or structure.info.get("name") or structure.formula
+    title = (f"{name} · {structure.formula} · {len(structure)} atoms · "
+             f"E = {table.attrs['energy']:.2f} {model.energy_unit} ({model.name})")
+    return figure, title
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_isosurface(numbers: tuple, positions: bytes, level: float):
+    """The isosurface of a molecule (cached: changing the probe does not move it)."""
+    structure = insight.Structure(numbers, np.frombuffer(positions).reshape(-1, 3))
+    return insight.isosurface(structure, level=level, spacing=0.1)
+
+
+def _waiting(text: str) -> go.Figure:
+    return go.Figure(layout=dict(xaxis=dict(visible=False), yaxis=dict(visible=False), plot_bgcolor="white",
+                                 annotations=[dict(text=text, showarrow=False, font=dict(size=16))]))
 
 
 def _parse_upload(contents: str | None, filename: str | None) -> insight.Structure:

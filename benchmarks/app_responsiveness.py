@@ -13,6 +13,7 @@ and saves a screenshot of each tab. Needs Debian's chromium and chromium-driver.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -29,7 +30,8 @@ def browser():
     options = Options()
     options.binary_location = "/usr/bin/chromium"
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1600,1000",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"):
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                 *os.environ.get("INSIGHT_CHROME_FLAGS", "").split()):
         options.add_argument(flag)
     return webdriver.Chrome(options=options)
 
@@ -50,6 +52,53 @@ def intensity(driver, graph: str):
         "if (!gd || !gd._fullData) return null;"
         "const t = gd._fullData.find(t => t.name === 'potential');"
         "return t ? Array.from(t.intensity).slice(0, 20) : null;")
+
+
+def structure_drawn(driver) -> bool:
+    return driver.execute_script(
+        "const gd = document.querySelector('#structure-view .js-plotly-plot');"
+        "return !!(gd && gd._fullData && gd._fullData.some(t => t.type === 'mesh3d'));")
+
+
+_BARE_APP = """
+import dash, insight
+from dash import dcc, html
+from insight.plots.structure import structure_figure
+molecule = insight.from_smiles("c1ccccc1O")
+app = dash.Dash(__name__)
+app.layout = html.Div([dcc.Graph(id="structure-view", figure=structure_figure(molecule), style={"height": "520px"})])
+app.run(port=%d)
+"""
+
+
+def floor(port: int) -> tuple[float, float]:
+    """Page time of a bare Dash app showing only the same kind of 3D figure: what any Dash app pays here."""
+    server = subprocess.Popen([sys.executable, "-c", _BARE_APP % port], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    driver = None
+    try:
+        url = f"http://127.0.0.1:{port}/"
+
+        def answers():
+            try:
+                return urllib.request.urlopen(url, timeout=1).status == 200
+            except OSError:
+                return False
+
+        wait(answers, timeout=60, poll=0.05)
+        driver = browser()
+        times = []
+        for _ in range(4):
+            opened = time.perf_counter()
+            driver.get(url)
+            wait(lambda: structure_drawn(driver))
+            times.append(time.perf_counter() - opened)
+        return times[0], sorted(times[1:])[1]
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def main() -> None:
@@ -77,12 +126,20 @@ def main() -> None:
         driver = browser()
         opened = time.perf_counter()
         driver.get(url)
-        wait(lambda: driver.execute_script(
-            "const gd = document.querySelector('#structure-view .js-plotly-plot');"
-            "return gd && gd._fullData && gd._fullData.some(t => t.type === 'mesh3d');"))
+        wait(lambda: structure_drawn(driver))
         t_page = time.perf_counter() - opened
+        reloads = []
+        for _ in range(3):
+            opened = time.perf_counter()
+            driver.get(url)
+            wait(lambda: structure_drawn(driver))
+            reloads.append(time.perf_counter() - opened)
+        t_floor_cold, t_floor_warm = floor(args.port + 1)
         print(f"start-up (process launch to server answering): {t_start:.2f} s")
-        print(f"first page (address opened to structure drawn): {t_page:.2f} s")
+        print(f"first page (address opened to structure drawn), new browser: {t_page:.2f} s; "
+              f"repeat visit: {sorted(reloads)[1]:.2f} s")
+        print(f"  floor in this browser, a bare Dash page with the same 3D figure: {t_floor_cold:.2f} s new browser, "
+              f"{t_floor_warm:.2f} s repeat visit (software WebGL: headless Chromium has no GPU here)")
 
         def tab(label):
             driver.find_element(By.XPATH, f"//div[contains(@class, 'tab') and normalize-space()='{label}']").click()
@@ -97,11 +154,11 @@ def main() -> None:
         times = []
         for probe in ["C", "O", "N", "H"]:
             before = intensity(driver, "potential")
+            driver.find_element(By.CSS_SELECTOR, "#probe").click()
+            menu = wait(lambda: driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-options"))[0]
+            [option] = [o for o in menu.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option") if o.text == probe]
             chosen = time.perf_counter()
-            dropdown = driver.find_element(By.CSS_SELECTOR, "#probe")
-            dropdown.click()
-            driver.find_element(By.XPATH, f"//div[contains(@class, 'dash-dropdown-option') or @role='option']"
-                                          f"[normalize-space()='{probe}']").click()
+            option.click()
             wait(lambda: (lambda now: now and now != before)(intensity(driver, "potential")))
             times.append(time.perf_counter() - chosen)
         print(f"isosurface update, new probe element, QM9 molecule with SchNet T=6: "
@@ -111,11 +168,28 @@ def main() -> None:
         if args.screenshots:
             folder = Path(args.screenshots)
             folder.mkdir(parents=True, exist_ok=True)
+            driver.set_window_size(1600, 1900)
             for label in TABS:
                 tab(label)
+                if label == "Sensitivity":
+                    for atom in ("C1", "C2"):
+                        if not driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-options"):  # multi stays open
+                            driver.find_element(By.CSS_SELECTOR, "#pair-atoms").click()
+                        menu = wait(lambda: driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-options"))[0]
+                        [o for o in menu.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option")
+                         if o.text == atom][0].click()
+                    from selenium.webdriver.common.keys import Keys
+
+                    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+                    wait(lambda: driver.execute_script(
+                        "const gd = document.querySelector('#pair-sensitivity .js-plotly-plot');"
+                        "return gd && gd._fullData && gd._fullData.length >= 2;"))
+                if label == "Alchemy":
+                    driver.find_element(By.ID, "run-triazine").click()
                 time.sleep(1.0)
                 wait(lambda: not driver.execute_script(
-                    "return document.querySelector('[data-dash-is-loading=\"true\"]') !== null;"), timeout=300)
+                    "return document.querySelector('[data-dash-is-loading=\"true\"]') !== null"
+                    " || document.body.innerText.includes(' ...');"), timeout=300)
                 time.sleep(2.0)
                 name = label.lower().replace(" & ", "-").replace(" ", "-")
                 driver.save_screenshot(str(folder / f"{name}.png"))

@@ -45,7 +45,7 @@ def prediction_table(model: AtomisticModel, dataset, rows: np.ndarray, target: s
         "formula": formulas,
         "n_atoms": subset.table["n_atoms"].to_numpy(),
         "reference": packed.targets,
-        "predicted": predicted,
+        "predicted": predicted.astype(np.float64),
     })
     frame["error"] = frame["predicted"] - frame["reference"]
     frame["abs_error"] = frame["error"].abs()

@@ -32,7 +32,7 @@ def atomwise_energies(model: AtomisticModel, structure: Structure) -> pd.DataFra
         "atom": np.arange(len(structure)),
         "element": structure.symbols,
         "Z": structure.numbers,
-        "E_i": prediction.contributions[0],
+        "E_i": prediction.contributions[0].astype(np.float64),
         "x": structure.positions[:, 0],
         "y": structure.positions[:, 1],
         "z": structure.positions[:, 2],

@@ -24,9 +24,10 @@ def filter_cuts_figure(cuts: FilterCuts, filters: list[int] | None = None, block
             figure.add_trace(go.Heatmap(z=values, x=cuts.coordinates, y=cuts.coordinates, colorscale="RdBu_r",
                                         zmin=-bound, zmax=bound, showscale=False), row=r, col=c)
     figure.update_xaxes(showticklabels=False)
-    figure.update_yaxes(showticklabels=False, scaleanchor="x")
+    figure.update_yaxes(showticklabels=False)
+    for k in range(1, len(blocks) * len(filters) + 1):  # square cuts: each y axis follows its own x axis
+        figure.layout[f"yaxis{k if k > 1 else ''}"].scaleanchor = f"x{k if k > 1 else ''}"
     side = cuts.coordinates[-1] - cuts.coordinates[0]
     kind = f"periodic ({cuts.label})" if cuts.periodic else "molecular"
-    figure.update_layout(title=f"Filter cuts, {side:.0f} × {side:.0f} Å, {kind}",
-                         height=120 * len(blocks) + 120, width=120 * len(filters) + 160)
+    figure.update_layout(title=f"Filter cuts, {side:.0f} × {side:.0f} Å, {kind}", height=140 * len(blocks) + 120)
     return figure

@@ -9,7 +9,7 @@ from ..analysis.potential import Isosurface, PotentialGrid
 from ..structures import Structure
 from .structure import _scene_layout, structure_traces
 
-__all__ = ["isosurface_figure", "planar_cut_figure"]
+__all__ = ["isosurface_figure", "isosurface_title", "planar_cut_figure", "potential_label"]
 
 
 def isosurface_figure(
@@ -21,7 +21,7 @@ def isosurface_figure(
         raise ValueError("the surface has no potential values; use potential_on_isosurface")
     v, f = surface.vertices, surface.faces
     low, high = value_range or (float(np.min(surface.values)), float(np.max(surface.values)))
-    label = f"Ω<sub>{surface.probe}</sub> ({surface.unit})"
+    label = potential_label(surface)
     traces = [] if structure is None else structure_traces(structure)
     traces.append(go.Mesh3d(
         x=v[:, 0], y=v[:, 1], z=v[:, 2], i=f[:, 0], j=f[:, 1], k=f[:, 2], intensity=surface.values,
@@ -29,9 +29,17 @@ def isosurface_figure(
         hovertemplate="Ω = %{intensity:.2f}<extra></extra>", lighting=dict(ambient=0.6, diffuse=0.6, specular=0.1),
     ))
     figure = go.Figure(traces)
-    figure.update_layout(**_scene_layout(title or f"Local chemical potential, {surface.probe} probe, "
-                                                  f"isosurface Σ|r−r_i|⁻² = {surface.level} Å⁻²"))
+    figure.update_layout(**_scene_layout(title or isosurface_title(surface)))
     return figure
+
+
+def potential_label(surface: Isosurface) -> str:
+    """Colour-bar title of a potential, e.g. ``Ω_H (kcal/mol)``."""
+    return f"Ω<sub>{surface.probe}</sub> ({surface.unit})"
+
+
+def isosurface_title(surface: Isosurface) -> str:
+    return f"Local chemical potential, {surface.probe} probe, isosurface Σ|r−r_i|⁻² = {surface.level} Å⁻²"
 
 
 def planar_cut_figure(grid: PotentialGrid, title: str | None = None, colorscale: str = "RdBu_r") -> go.Figure:

@@ -80,7 +80,7 @@ def structure_traces(
     if atom_values is not None:
         values = np.repeat(np.asarray(atom_values, dtype=float), len(sphere))
         traces.append(go.Mesh3d(**mesh, intensity=values, colorscale=colorscale,
-                                colorbar=dict(title=value_label), showscale=True))
+                                colorbar=dict(title=dict(text=value_label, side="right")), showscale=True))
     else:
         colors = np.repeat([element_color(z) for z in structure.numbers], len(sphere))
         traces.append(go.Mesh3d(**mesh, vertexcolor=colors))
