@@ -38,7 +38,7 @@ def create_app(model: str | None = None, model_dir: str | Path | None = None, de
     return build_app(bench)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="insight-app", description="The insight workbench in your browser.")
     parser.add_argument("--model", default=None,
                         help="model name to start with (default: the best bundled SchNet); models in --model-dir "
@@ -47,7 +47,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=None, help="port (default: a free one, printed at start-up)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def build_parser_defaults() -> dict:
+    return vars(build_parser().parse_args([]))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     import insight
 
     try:

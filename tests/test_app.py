@@ -74,6 +74,18 @@ def test_workbench_end_to_end(dash_duo, app, tmp_path):
                         message="potential for a carbon probe")
     assert changed[0]["n"] == surface["n"]
 
+    # Downloads: the figure's data as CSV (server side) and the figure as SVG (in the browser).
+    from pathlib import Path
+
+    downloads = Path(dash_duo.download_path)
+    dash_duo.find_element("#potential-csv-button").click()
+    csv_file = _wait_for(lambda: next(iter(downloads.glob("potential*.csv")), None), message="CSV download")
+    lines = _wait_for(lambda: csv_file.read_text().splitlines(), message="CSV content")
+    assert lines[0] == "x,y,z,Omega_C" and len(lines) == 1 + surface["n"]
+    dash_duo.find_element("#potential-svg").click()
+    svg_file = _wait_for(lambda: next(iter(downloads.glob("potential*.svg")), None), message="SVG download")
+    assert _wait_for(lambda: svg_file.read_text().startswith("<svg"), message="SVG content")
+
     # Sensitivity: element-pair curves with the training distribution.
     _tab(dash_duo, "Sensitivity")
     _wait_for(lambda: len(_traces(dash_duo, "element-sensitivity")) >= 3, timeout=120, message="sensitivity curves")

@@ -1,0 +1,51 @@
+"""The workbench's safety rules, without a browser: models by registry name only, bounded uploads, localhost."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from conftest import DATA, small_model
+
+import insight
+from insight_app.main import build_parser_defaults
+from insight_app.state import Workbench
+from insight_app.workbench import MAX_UPLOAD_BYTES, UserError, _parse_upload
+
+
+@pytest.fixture
+def bench(tmp_path):
+    insight.save_model(small_model("dtnn"), tmp_path / "models" / "mine", units={"energy": "kcal/mol"})
+    (tmp_path / "secret").mkdir()
+    insight.save_model(small_model("dtnn"), tmp_path / "secret" / "outside")
+    return Workbench(device="cpu", model_dir=tmp_path / "models", default="mine (user)")
+
+
+def test_models_in_the_chosen_folder_are_offered(bench):
+    assert "mine (user)" in bench.model_folders()
+    assert bench.model("mine (user)").energy_unit == "kcal/mol"
+
+
+@pytest.mark.parametrize("name", ["../secret/outside", "/etc/passwd", "secret/outside", "mine", "~/.ssh/id_rsa"])
+def test_typed_paths_are_never_read(bench, name, tmp_path):
+    with pytest.raises(insight.ModelFileError, match="no model named"):
+        bench.model(name)
+
+
+def _upload(text: bytes, mime: str = "text/plain") -> str:
+    return f"data:{mime};base64," + base64.b64encode(text).decode()
+
+
+def test_uploads_are_parsed_and_bounded():
+    structure = _parse_upload(_upload((DATA / "aspirin.xyz").read_bytes()), "aspirin.xyz")
+    assert structure.formula == "C9H8O4"
+    with pytest.raises(UserError, match="larger than 5 MB"):
+        _parse_upload(_upload(b"x" * (MAX_UPLOAD_BYTES + 1)), "big.xyz")
+    with pytest.raises(UserError, match="not a text file"):
+        _parse_upload(_upload(bytes(range(256))), "binary.xyz")
+    with pytest.raises(insight.StructureFileError, match="unknown structure format 'exe'"):
+        _parse_upload(_upload(b"hello"), "program.exe")
+
+
+def test_server_binds_to_localhost_by_default():
+    assert build_parser_defaults()["host"] == "127.0.0.1"
