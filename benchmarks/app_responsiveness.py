@@ -54,6 +54,16 @@ def intensity(driver, graph: str):
         "return t ? Array.from(t.intensity).slice(0, 20) : null;")
 
 
+def wait_until_serving(url: str, timeout: float = 120.0) -> None:
+    def answers():
+        try:
+            return urllib.request.urlopen(url, timeout=1).status == 200
+        except OSError:
+            return False
+
+    wait(answers, timeout=timeout, poll=0.05)
+
+
 def structure_drawn(driver) -> bool:
     return driver.execute_script(
         "const gd = document.querySelector('#structure-view .js-plotly-plot');"
@@ -78,14 +88,7 @@ def floor(port: int) -> tuple[float, float]:
     driver = None
     try:
         url = f"http://127.0.0.1:{port}/"
-
-        def answers():
-            try:
-                return urllib.request.urlopen(url, timeout=1).status == 200
-            except OSError:
-                return False
-
-        wait(answers, timeout=60, poll=0.05)
+        wait_until_serving(url, timeout=60)
         driver = browser()
         times = []
         for _ in range(4):
@@ -115,13 +118,7 @@ def main() -> None:
     url = f"http://127.0.0.1:{args.port}/"
     driver = None
     try:
-        def answers():
-            try:
-                return urllib.request.urlopen(url, timeout=1).status == 200
-            except OSError:
-                return False
-
-        wait(answers, timeout=120, poll=0.05)
+        wait_until_serving(url)
         t_start = time.perf_counter() - started
         driver = browser()
         opened = time.perf_counter()

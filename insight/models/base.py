@@ -21,7 +21,7 @@ from torch import nn
 from ..batch import Batch, collate
 from ..neighbors import probe_pairs
 from ..structures import Structure, StructureError, atomic_number, element_symbol
-from .layers import DistanceTable, scatter_sum
+from .layers import CosineCutoff, DistanceTable, GaussianRBF, scatter_sum
 
 __all__ = ["AtomisticModel", "ModelOutput", "PairGeometry", "Prediction", "UnknownElementError"]
 
@@ -91,6 +91,18 @@ class Prediction:
     unit: str
 
 
+def validate_config(config: Any) -> None:
+    """Checks every architecture's hyperparameters share."""
+    if config.pooling not in ("sum", "mean"):
+        raise ValueError(f"pooling must be 'sum' or 'mean', got {config.pooling!r}")
+    if config.cosine_cutoff and config.cutoff is None:
+        raise ValueError("cosine_cutoff needs a cutoff radius")
+    if config.cutoff is not None and not config.cutoff > 0:
+        raise ValueError(f"cutoff must be a positive distance in Å, got {config.cutoff}")
+    if config.n_interactions < 1:
+        raise ValueError("a model needs at least one interaction pass")
+
+
 def _repeat_twice(features: Any) -> Any:
     """Pair features of a mirrored list: the same values for both halves."""
     if isinstance(features, torch.Tensor):
@@ -110,8 +122,13 @@ class AtomisticModel(nn.Module):
 
     def __init__(self, config: Any):
         super().__init__()
+        validate_config(config)
         self.config = config
         self.embedding = nn.Embedding(config.max_z + 1, config.n_features)
+        # Gaussian expansion of distances (Eq. 3.4) on a grid up to the cutoff, if there is one.
+        stop = config.rbf_stop if config.cutoff is None else min(config.rbf_stop, config.cutoff)
+        self.rbf = GaussianRBF(stop, config.rbf_spacing, config.rbf_gamma)
+        self.cosine = CosineCutoff(config.cutoff) if config.cosine_cutoff else None
         # E_i = stddev * E_hat_i + mean + atomref[Z_i]  (sec. 3.4; atomref optional, zero by default)
         self.register_buffer("mean", torch.tensor(0.0))
         self.register_buffer("stddev", torch.tensor(1.0))

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from .base import AtomisticModel
-from .layers import CosineCutoff, Dense, GaussianRBF, scatter_sum
+from .layers import Dense, scatter_sum
 
 __all__ = ["DTNN", "DTNNConfig"]
 
@@ -58,13 +58,6 @@ class DTNNConfig:
     pooling: str = "sum"
     max_z: int = 100
 
-    def __post_init__(self) -> None:
-        if self.pooling not in ("sum", "mean"):
-            raise ValueError(f"pooling must be 'sum' or 'mean', got {self.pooling!r}")
-        if self.cosine_cutoff and self.cutoff is None:
-            raise ValueError("cosine_cutoff needs a cutoff radius")
-        if self.n_interactions < 1:
-            raise ValueError("a DTNN needs at least one interaction pass")
 
 
 class FactorizedTensorLayer(nn.Module):
@@ -99,9 +92,6 @@ class DTNN(AtomisticModel):
     def __init__(self, config: DTNNConfig | None = None, **overrides):
         config = config or DTNNConfig(**overrides)
         super().__init__(config)
-        stop = config.rbf_stop if config.cutoff is None else min(config.rbf_stop, config.cutoff)
-        self.rbf = GaussianRBF(stop, config.rbf_spacing, config.rbf_gamma)
-        self.cosine = CosineCutoff(config.cutoff) if config.cosine_cutoff else None
         self.interaction = FactorizedTensorLayer(config.n_features, config.n_factors, self.rbf.n_rbf)
         self.output_network = nn.Sequential(
             Dense(config.n_features, config.n_output_hidden, activation=nn.Tanh()),

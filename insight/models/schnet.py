@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .base import AtomisticModel, PairGeometry
-from .layers import CosineCutoff, Dense, GaussianRBF, ShiftedSoftplus, scatter_sum
+from .layers import Dense, ShiftedSoftplus, scatter_sum
 
 __all__ = ["SchNet", "SchNetConfig"]
 
@@ -67,13 +67,6 @@ class SchNetConfig:
     filter_last_activation: bool = True
     max_z: int = 100
 
-    def __post_init__(self) -> None:
-        if self.pooling not in ("sum", "mean"):
-            raise ValueError(f"pooling must be 'sum' or 'mean', got {self.pooling!r}")
-        if self.cosine_cutoff and self.cutoff is None:
-            raise ValueError("cosine_cutoff needs a cutoff radius")
-        if self.n_interactions < 1:
-            raise ValueError("SchNet needs at least one interaction block")
 
 
 class FilterNetwork(nn.Module):
@@ -140,9 +133,6 @@ class SchNet(AtomisticModel):
     def __init__(self, config: SchNetConfig | None = None, **overrides):
         config = config or SchNetConfig(**overrides)
         super().__init__(config)
-        stop = config.rbf_stop if config.cutoff is None else min(config.rbf_stop, config.cutoff)
-        self.rbf = GaussianRBF(stop, config.rbf_spacing, config.rbf_gamma)
-        self.cosine = CosineCutoff(config.cutoff) if config.cosine_cutoff else None
         self.interactions = nn.ModuleList(
             InteractionBlock(config.n_features, config.n_filters, self.rbf.n_rbf, config.filter_last_activation)
             for _ in range(config.n_interactions)
