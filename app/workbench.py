@@ -31,6 +31,9 @@ from .state import EXAMPLES, Workbench, structure_from_json, structure_to_json
 #: Largest upload accepted, in bytes.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 DEFAULT_EXAMPLE = "phenol"
+#: Isosurface grid spacing in the app (Å): ~6,000 vertices for a QM9 molecule keep redraws quick in the
+#: browser; the downloaded surface uses the library's finer default.
+APP_ISOSURFACE_SPACING = 0.15
 FIGURES = ["distributions", "potential", "pair-sensitivity", "element-sensitivity", "alchemy", "alchemy-frame",
            "rings", "embeddings", "filters", "errors-by-size", "isomers"]
 _EMPTY = go.Figure(layout=dict(xaxis=dict(visible=False), yaxis=dict(visible=False), plot_bgcolor="white",
@@ -206,7 +209,6 @@ def build_layout(bench: Workbench) -> html.Div:
         ], className="columns"),
         dcc.Store(id="structure", data=structure_to_json(first)),
         dcc.Store(id="potential-shown"),
-        dcc.Store(id="selection", data=[]),
         dcc.Store(id="highlight", data=[]),
     ])
 
@@ -271,7 +273,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
     @app.callback(
         Output("structure-view", "figure"), Output("structure-title", "children"),
         Output("partition-message", "children"),
-        Input("structure", "data"), Input("model", "value"), Input("color-by", "value"), Input("selection", "data"),
+        Input("structure", "data"), Input("model", "value"), Input("color-by", "value"), Input("pair-atoms", "value"),
         Input("highlight", "data"), prevent_initial_call=True,
     )
     @reports_errors(3)
@@ -283,23 +285,19 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
                                         data.get("name"))
         return figure, title, ""
 
-    @app.callback(Output("selection", "data"), Output("pair-atoms", "value"), Output("pair-atoms", "options"),
-                  Input("structure-view", "clickData"), Input("pair-atoms", "value"), Input("structure", "data"),
-                  State("selection", "data"))
-    def select_atoms(click, chosen, data, selection):
+    @app.callback(Output("pair-atoms", "value"), Output("pair-atoms", "options"),
+                  Input("structure-view", "clickData"), Input("structure", "data"), State("pair-atoms", "value"))
+    def select_atoms(click, data, selection):
+        """The atom dropdown is the one record of the selected pair; a click in the 3D view adds to it."""
         if ctx.triggered_id in (None, "structure") or not data:
             options = [] if not data else [{"label": f"{s}{i}", "value": i}
                                            for i, s in enumerate(structure_from_json(data).symbols)]
-            return [], [], options
-        if ctx.triggered_id == "pair-atoms":
-            selection = list(chosen or [])[-2:]
-            return selection, selection, no_update
+            return [], options
         point = (click or {}).get("points", [{}])[0]
         if "customdata" not in point:
-            return no_update, no_update, no_update
+            return no_update, no_update
         atom = int(point["customdata"] if np.isscalar(point["customdata"]) else point["customdata"][0])
-        selection = ([a for a in (selection or []) if a != atom] + [atom])[-2:]
-        return selection, selection, no_update
+        return ([a for a in (selection or []) if a != atom] + [atom])[-2:], no_update
 
     # -- partitioning -------------------------------------------------------------------------------
     @app.callback(
@@ -411,14 +409,14 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
     @app.callback(
         Output("pair-sensitivity", "figure"), Output("pair-sensitivity-data", "data"), Output("selected-atoms",
         "children"), Output("sensitivity-message", "children"),
-        Input("selection", "data"), Input("model", "value"), Input("analysis", "value"), State("structure", "data"),
+        Input("pair-atoms", "value"), Input("model", "value"), Input("analysis", "value"), State("structure", "data"),
     )
     @reports_errors(4)
     def pair_curve(selection, model_name, tab, data):
         if not data or tab != "sensitivity":
             return no_update, no_update, no_update, ""
         structure = structure_from_json(data)
-        selection = selection or []
+        selection = list(selection or [])[-2:]
         if len(selection) < 2:
             picked = ", ".join(f"{structure.symbols[a]}{a}" for a in selection) or "none"
             return _EMPTY, [], f"selected: {picked} (click {2 - len(selection)} more)", ""
@@ -641,7 +639,7 @@ def _structure_view(bench: Workbench, structure: insight.Structure, model_name: 
 def _cached_isosurface(numbers: tuple, positions: bytes, level: float):
     """The isosurface of a molecule (cached: changing the probe does not move it)."""
     structure = insight.Structure(numbers, np.frombuffer(positions).reshape(-1, 3))
-    return insight.isosurface(structure, level=level, spacing=0.1)
+    return insight.isosurface(structure, level=level, spacing=APP_ISOSURFACE_SPACING)
 
 
 def _waiting(text: str) -> go.Figure:

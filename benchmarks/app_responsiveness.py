@@ -16,6 +16,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -113,8 +114,10 @@ def main() -> None:
     from selenium.webdriver.common.by import By
 
     started = time.perf_counter()
+    # The server's request log goes to a file: an unread pipe fills up and blocks the server.
+    log = open(Path(tempfile.gettempdir()) / "insight-app-benchmark.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "insight_app.main", "--model", args.model, "--port",
-                               str(args.port), "--device", "cpu"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               str(args.port), "--device", "cpu"], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{args.port}/"
     driver = None
     try:
@@ -175,12 +178,15 @@ def main() -> None:
                         menu = wait(lambda: driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-options"))[0]
                         [o for o in menu.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option")
                          if o.text == atom][0].click()
-                    from selenium.webdriver.common.keys import Keys
-
-                    driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
-                    wait(lambda: driver.execute_script(
-                        "const gd = document.querySelector('#pair-sensitivity .js-plotly-plot');"
-                        "return gd && gd._fullData && gd._fullData.length >= 2;"))
+                    driver.find_element(By.TAG_NAME, "h1").click()  # focus leaves the dropdown: the choice commits
+                    try:
+                        wait(lambda: driver.execute_script(
+                            "const gd = document.querySelector('#pair-sensitivity .js-plotly-plot');"
+                            "return gd && gd._fullData && gd._fullData.length >= 2;"), timeout=60)
+                    except TimeoutError:
+                        print("no pair curve:", driver.find_element(By.ID, "selected-atoms").text, "|",
+                              driver.find_element(By.ID, "sensitivity-message").text, "|",
+                              driver.find_element(By.ID, "pair-atoms").text)
                 if label == "Alchemy":
                     driver.find_element(By.ID, "run-triazine").click()
                 time.sleep(1.0)

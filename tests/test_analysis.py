@@ -190,6 +190,18 @@ def test_pair_sensitivity_matches_a_finite_difference(kind):
             assert value == pytest.approx(np.linalg.norm(derivative[atom]), rel=1e-5)
 
 
+def test_sensitivity_is_safe_in_concurrent_threads():
+    """The app computes sensitivities in parallel request threads; forward-mode AD must not collide."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = small_model("schnet")
+    expected = pair_sensitivity(model, "C", "H", np.linspace(0.8, 6.0, 40))["sensitivity"].to_numpy()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: pair_sensitivity(model, "C", "H", np.linspace(0.8, 6.0, 40)), range(8)))
+    for result in results:
+        np.testing.assert_allclose(result["sensitivity"].to_numpy(), expected, rtol=1e-10)
+
+
 def test_molecule_pair_sensitivity_matches_a_finite_difference():
     model = small_model("schnet")
     molecule = insight.from_smiles("CCO")

@@ -8,6 +8,7 @@ distribution of the training data tells which regimes the model has seen.
 
 from __future__ import annotations
 
+import threading
 from typing import Sequence
 
 import numpy as np
@@ -19,6 +20,10 @@ from ..models.base import AtomisticModel
 from ..structures import Structure, atomic_number, element_symbol
 
 __all__ = ["pair_sensitivity", "molecule_pair_sensitivity", "pair_distance_distribution"]
+
+# PyTorch's forward-mode AD levels are shared by the whole process: two jvp passes in
+# different threads (e.g. two requests of the app) would tear down each other's level.
+_FORWARD_AD_LOCK = threading.Lock()
 
 
 def _sensitivities(model: AtomisticModel, structures: list[Structure], mover: int, anchor: int, watch: Sequence[int]):
@@ -41,7 +46,7 @@ def _sensitivities(model: AtomisticModel, structures: list[Structure], mover: in
         batch.positions = positions
         return model(batch).representations[-1]
 
-    with torch.no_grad():
+    with _FORWARD_AD_LOCK, torch.no_grad():
         _, derivative = torch.func.jvp(final_representation, (batch.positions,), (tangent,))
     norms = torch.linalg.vector_norm(derivative, dim=1).cpu().numpy()
     return np.stack([norms[starts + atom] for atom in watch], axis=1)
