@@ -107,6 +107,8 @@ def test_workbench_end_to_end(dash_duo, app, tmp_path):
     _wait_for(lambda: len(dash_duo.find_elements("#rings-table tbody tr")) > 5, timeout=180, message="ring table")
     dash_duo.find_elements("#rings-table input[type=radio]")[0].click()
     dash_duo.wait_for_contains_text("#structure-title", "QM9", timeout=30)
+    _wait_for(lambda: any(t["name"] == "highlight" for t in _traces(dash_duo, "structure-view")),
+              message="the ring highlighted")
 
     # A malformed upload: a clear message, and the app keeps working.
     bad = tmp_path / "broken.xyz"

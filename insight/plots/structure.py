@@ -84,6 +84,13 @@ def structure_traces(
     else:
         colors = np.repeat([element_color(z) for z in structure.numbers], len(sphere))
         traces.append(go.Mesh3d(**mesh, vertexcolor=colors))
+    if highlight:
+        chosen = np.asarray(sorted(set(highlight)), dtype=int)
+        halo = (sphere[None] * (radii[chosen] * 1.9)[:, None, None] + centers[chosen][:, None]).reshape(-1, 3)
+        halo_faces = (sphere_faces[None] + (np.arange(len(chosen)) * len(sphere))[:, None, None]).reshape(-1, 3)
+        traces.append(go.Mesh3d(x=halo[:, 0], y=halo[:, 1], z=halo[:, 2], i=halo_faces[:, 0], j=halo_faces[:, 1],
+                                k=halo_faces[:, 2], color="gold", opacity=0.35, hoverinfo="skip", name="highlight",
+                                showlegend=False))
     pairs = bonds(structure)
     if len(pairs):
         segments = np.full((3 * len(pairs), 3), np.nan)
@@ -101,9 +108,8 @@ def structure_traces(
                                    showlegend=False))
     text = [f"{s} {i}" + (f"<br>{value_label} = {v:.3f}" if atom_values is not None else "")
             for i, (s, v) in enumerate(zip(structure.symbols, atom_values if atom_values is not None else centers))]
-    sizes = [12 if highlight and i in highlight else 4 for i in range(len(structure))]
     traces.append(go.Scatter3d(x=centers[:, 0], y=centers[:, 1], z=centers[:, 2], mode="markers",
-                               marker=dict(size=sizes, color="rgba(255,215,0,0.9)" if highlight else "rgba(0,0,0,0)"),
+                               marker=dict(size=4, color="rgba(0,0,0,0)"),
                                text=text, hoverinfo="text", customdata=np.arange(len(structure)), name="atom index",
                                showlegend=False))
     return traces
