@@ -17,6 +17,8 @@ import csv
 import json
 import math
 import os
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -216,6 +218,18 @@ def _init_scaling(model: AtomisticModel, data: PackedMolecules, rows: np.ndarray
     model.stddev.fill_(float(per_atom.std(ddof=1)))
 
 
+def _stop_on_sigterm() -> Callable[[], None]:
+    """Let SIGTERM (``kill``, the end of a session) stop training like Ctrl+C: with a final checkpoint."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
 def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -230,7 +244,7 @@ def train(
     device: str | None = None,
     progress: bool = True,
     card: dict[str, Any] | None = None,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] | None = None,
 ) -> Path:
     """Train (or resume training) a model; returns the folder of the best model.
 
@@ -249,6 +263,7 @@ def train(
     card
         Extra model-card fields (units, description, ...).
     """
+    log = log or (lambda message: print(message, flush=True))  # flushed: runs are followed through nohup logs
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     config_path, checkpoint_path = output / "config.json", output / "checkpoint.pt"
@@ -302,6 +317,7 @@ def train(
     started = time.time() - state["seconds"]
     last_checkpoint = time.time()
     stop_reason = None
+    restore_sigterm = _stop_on_sigterm()
     try:
         while state["epoch"] < config.max_epochs:
             rng = np.random.default_rng([config.seed, state["epoch"]])
@@ -378,6 +394,7 @@ def train(
         state["seconds"] = time.time() - started
         checkpoint()
         log_file.close()
+        restore_sigterm()
     log(f"stopped: {stop_reason or 'max_epochs reached'}; best validation MAE {state['best_mae']:.4f} {unit}")
     return best_dir
 
