@@ -71,6 +71,17 @@ def structure_drawn(driver) -> bool:
         "return !!(gd && gd._fullData && gd._fullData.some(t => t.type === 'mesh3d'));")
 
 
+def page_times(driver, url: str) -> tuple[float, float]:
+    """Seconds until the structure is drawn: on the first visit of a new browser, and the median of three repeats."""
+    times = []
+    for _ in range(4):
+        opened = time.perf_counter()
+        driver.get(url)
+        wait(lambda: structure_drawn(driver))
+        times.append(time.perf_counter() - opened)
+    return times[0], sorted(times[1:])[1]
+
+
 _BARE_APP = """
 import dash, insight
 from dash import dcc, html
@@ -91,13 +102,7 @@ def floor(port: int) -> tuple[float, float]:
         url = f"http://127.0.0.1:{port}/"
         wait_until_serving(url, timeout=60)
         driver = browser()
-        times = []
-        for _ in range(4):
-            opened = time.perf_counter()
-            driver.get(url)
-            wait(lambda: structure_drawn(driver))
-            times.append(time.perf_counter() - opened)
-        return times[0], sorted(times[1:])[1]
+        return page_times(driver, url)
     finally:
         if driver is not None:
             driver.quit()
@@ -124,20 +129,11 @@ def main() -> None:
         wait_until_serving(url)
         t_start = time.perf_counter() - started
         driver = browser()
-        opened = time.perf_counter()
-        driver.get(url)
-        wait(lambda: structure_drawn(driver))
-        t_page = time.perf_counter() - opened
-        reloads = []
-        for _ in range(3):
-            opened = time.perf_counter()
-            driver.get(url)
-            wait(lambda: structure_drawn(driver))
-            reloads.append(time.perf_counter() - opened)
+        t_page, t_repeat = page_times(driver, url)
         t_floor_cold, t_floor_warm = floor(args.port + 1)
         print(f"start-up (process launch to server answering): {t_start:.2f} s")
         print(f"first page (address opened to structure drawn), new browser: {t_page:.2f} s; "
-              f"repeat visit: {sorted(reloads)[1]:.2f} s")
+              f"repeat visit: {t_repeat:.2f} s")
         print(f"  floor in this browser, a bare Dash page with the same 3D figure: {t_floor_cold:.2f} s new browser, "
               f"{t_floor_warm:.2f} s repeat visit (software WebGL: headless Chromium has no GPU here)")
 
