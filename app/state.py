@@ -22,23 +22,10 @@ import pandas as pd
 import insight
 from insight.models.files import CARD_FILE, WEIGHTS_FILE, list_pretrained, pretrained_aliases, pretrained_dir
 
-#: Examples offered in the input panel.
-EXAMPLES = {
-    "benzene": "c1ccccc1",
-    "toluene": "Cc1ccccc1",
-    "phenol": "c1ccccc1O",
-    "pyridine": "c1ccncc1",
-    "aspirin": "CC(=O)Oc1ccccc1C(=O)O",
-    "salicylic acid": "OC(=O)c1ccccc1O",
-    "malonaldehyde": "O=CCC=O",
-    "ethanol": "CCO",
-    "uracil": "O=c1cc[nH]c(=O)[nH]1",
-}
-
 #: Figure tables kept for CSV downloads (the most recent ones, across all sessions).
 STASH_SIZE = 256
 
-#: Molecules of the QM9 test split used for dataset-wide views in the app (a sample keeps pages fast).
+#: Structures of a model's test split used for dataset-wide views in the app (a sample keeps pages fast).
 DATASET_SAMPLE = 2000
 
 
@@ -165,38 +152,56 @@ class Workbench:
         return None
 
     # -- dataset-wide results ---------------------------------------------------------------------
-    def qm9(self):
-        from insight.data.qm9 import load_qm9
+    def dataset(self, name: str):
+        """QM9 or the FLLA crystals (raises FLLAError, with what to run, when FLLA is not fetched)."""
+        from insight.data.registry import load_dataset
 
-        return self.cached(("qm9",), lambda: load_qm9(progress=False))
+        return self.cached(("dataset", name), lambda: load_dataset(name))
+
+    def qm9(self):
+        return self.dataset("qm9")
+
+    def model_dataset(self, model_name: str) -> str:
+        """The dataset a model was trained on (models without a record count as QM9 models)."""
+        return self.model(model_name).card.get("training", {}).get("dataset", "qm9")
 
     def test_rows(self, model_name: str) -> np.ndarray:
-        """The model's recorded test split (QM9 rows), or a seeded stand-in for models without one."""
-        from insight.data.qm9 import qm9_split
+        """The model's recorded test split, or a seeded stand-in for models without one."""
+        from insight.data.registry import dataset_info
+        from insight.data.splits import random_split
         from insight.training import load_split
 
         folder = self.model_folders()[model_name or self.default]
         try:
             return load_split(folder)["test"]
         except FileNotFoundError:
-            return qm9_split(len(self.qm9()), 110_000, 10_000, seed=0)["test"]
+            name = self.model_dataset(model_name)
+            info = dataset_info(name)
+            return random_split(len(self.dataset(name)), info.n_train, info.n_validation, seed=0)["test"]
 
     def sample_contributions(self, model_name: str) -> pd.DataFrame | None:
-        """E_i over a sample of the model's QM9 test split (for the distributions); ``None`` while computing."""
+        """E_i over a sample of the model's test split (for the distributions); ``None`` while computing."""
         def compute():
+            dataset = self.dataset(self.model_dataset(model_name))
             rows = self.test_rows(model_name)
             rows = rows[np.linspace(0, len(rows) - 1, min(DATASET_SAMPLE, len(rows))).astype(int)]
             model = self.model(model_name)
-            return insight.contributions_over_dataset({model_name: model}, self.qm9().structures(rows), progress=False)
+            return insight.contributions_over_dataset({model_name: model}, dataset.structures(rows), progress=False)
 
         return self.background(("contributions", model_name), compute)
 
     def test_predictions(self, model_name: str) -> pd.DataFrame | None:
-        """Predictions on the model's whole QM9 test split; ``None`` while computing."""
-        return self.background(
-            ("predictions", model_name),
-            lambda: insight.prediction_table(self.model(model_name), self.qm9(), self.test_rows(model_name)),
-        )
+        """Predictions on the model's whole test split; ``None`` while computing."""
+        def compute():
+            dataset = self.dataset(self.model_dataset(model_name))
+            return insight.prediction_table(self.model(model_name), dataset, self.test_rows(model_name))
+
+        return self.background(("predictions", model_name), compute)
+
+    def embedding_structure(self, model_name: str) -> tuple[dict, pd.DataFrame]:
+        """How far the model's embeddings follow the periodic table (Fig. 4.15's reading)."""
+        return self.cached(("embedding-structure", model_name),
+                           lambda: insight.embedding_group_structure(self.model(model_name), n_permutations=500))
 
     def ring_ranking(self, model_name: str) -> pd.DataFrame | None:
         """Ring stability over the model's QM9 test molecules; ``None`` while computing."""

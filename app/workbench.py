@@ -24,9 +24,12 @@ import insight.plots.filters as filter_plots
 import insight.plots.partition as partition_plots
 import insight.plots.potential as potential_plots
 import insight.plots.sensitivity as sensitivity_plots
+from insight.data.flla import FLLAError
+from insight.examples import EXAMPLE_CRYSTALS, EXAMPLE_MOLECULES
 from insight.plots.structure import structure_figure
+from insight.structures import hill_formula
 
-from .state import EXAMPLES, Workbench, structure_from_json, structure_to_json
+from .state import Workbench, structure_from_json, structure_to_json
 
 #: Largest upload accepted, in bytes.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -52,7 +55,7 @@ def reports_errors(n_outputs: int):
         def wrapper(*args):
             try:
                 return callback(*args)
-            except (UserError, insight.StructureError, insight.ModelFileError, ValueError, KeyError) as err:
+            except (UserError, insight.StructureError, insight.ModelFileError, FLLAError, ValueError, KeyError) as err:
                 message = str(err).strip("'\"")
             except Exception as err:  # keep the server up whatever happens; the page says what went wrong
                 traceback.print_exc()
@@ -86,7 +89,7 @@ def _message(id_: str) -> html.Div:
 def build_layout(bench: Workbench) -> html.Div:
     elements = ["H", "C", "N", "O", "F"]
     # The first molecule is drawn into the layout itself, so the first page needs no callback round trip.
-    first = insight.from_smiles(EXAMPLES[DEFAULT_EXAMPLE], name=DEFAULT_EXAMPLE)
+    first = insight.example(DEFAULT_EXAMPLE)
     first_view, first_title = _structure_view(bench, first, bench.default, "energy", [])
     tabs = [
         dcc.Tab(label="Partitioning", value="partition", children=[
@@ -158,6 +161,7 @@ def build_layout(bench: Workbench) -> html.Div:
         dcc.Tab(label="Embeddings", value="embeddings", children=[
             _message("embeddings-message"),
             figure_card("embeddings", "520px"),
+            html.Div(id="embeddings-summary", className="summary"),
         ]),
         dcc.Tab(label="Filters & accuracy", value="filters", children=[
             html.Div([
@@ -184,7 +188,8 @@ def build_layout(bench: Workbench) -> html.Div:
             html.Div([
                 dcc.Tabs(id="input-mode", value="examples", children=[
                     dcc.Tab(label="Examples", value="examples", children=[
-                        dcc.Dropdown(id="example", options=list(EXAMPLES), value=DEFAULT_EXAMPLE, clearable=False)]),
+                        dcc.Dropdown(id="example", options=_example_options(), value=DEFAULT_EXAMPLE,
+                                     clearable=False)]),
                     dcc.Tab(label="SMILES", value="smiles", children=[
                         dcc.Input(id="smiles", placeholder="e.g. c1ccccc1O", debounce=True, className="wide"),
                         html.Button("embed in 3D", id="embed-smiles")]),
@@ -192,6 +197,10 @@ def build_layout(bench: Workbench) -> html.Div:
                         dcc.Input(id="qm9-query", placeholder="index, formula (C7H10O2) or SMILES", debounce=True,
                                   className="wide"),
                         dcc.Dropdown(id="qm9-results", placeholder="matching QM9 molecules")]),
+                    dcc.Tab(label="Materials Project", value="materials", children=[
+                        dcc.Input(id="mp-query", placeholder="mp-48, or a formula (C, NaCl, GaAs)", debounce=True,
+                                  className="wide"),
+                        dcc.Dropdown(id="mp-results", placeholder="matching FLLA crystals")]),
                     dcc.Tab(label="Upload", value="upload", children=[
                         dcc.Upload(id="upload", children=html.Div(["drop or ", html.A("choose"),
                                                                    " an XYZ, SDF, MOL or CIF file (≤ 5 MB)"]),
@@ -218,16 +227,16 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
     @app.callback(
         Output("structure", "data"), Output("highlight", "data"), Output("input-message", "children"),
         Input("example", "value"), Input("embed-smiles", "n_clicks"), Input("smiles", "value"),
-        Input("qm9-results", "value"), Input("upload", "contents"), Input("rings-table", "selected_rows"),
-        State("upload", "filename"), State("rings-table", "data"), State("model", "value"),
-        prevent_initial_call=True,
+        Input("qm9-results", "value"), Input("mp-results", "value"), Input("upload", "contents"),
+        Input("rings-table", "selected_rows"), State("upload", "filename"), State("rings-table", "data"),
+        State("model", "value"), prevent_initial_call=True,
     )
     @reports_errors(3)
-    def load_structure(example, _clicks, smiles, qm9_row, upload, ring_rows, filename, ring_data, model_name):
+    def load_structure(example, _clicks, smiles, qm9_row, mp_row, upload, ring_rows, filename, ring_data, model_name):
         trigger = ctx.triggered_id or "example"
         highlight: list[int] = []
         if trigger == "example":
-            structure = insight.from_smiles(EXAMPLES[example], name=example)
+            structure = insight.example(example)
         elif trigger in ("embed-smiles", "smiles"):
             if not smiles:
                 return no_update, no_update, ""
@@ -236,6 +245,10 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
             if qm9_row is None:
                 return no_update, no_update, ""
             structure = bench.qm9().structure(int(qm9_row))
+        elif trigger == "mp-results":
+            if mp_row is None:
+                return no_update, no_update, ""
+            structure = bench.dataset("flla").structure(int(mp_row))
         elif trigger == "upload":
             structure = _parse_upload(upload, filename)
         elif trigger == "rings-table":
@@ -268,6 +281,37 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
             raise UserError(f"no QM9 molecule matches {query!r}; try an index (1-133885), a formula or a SMILES")
         options = [{"label": f"QM9 {table['index'][k]}: {table['smiles'][k]}", "value": int(k)} for k in hits[:200]]
         return options, options[0]["value"], f"{len(hits)} matches" + (" (first 200 shown)" if len(hits) > 200 else "")
+
+    @app.callback(Output("mp-results", "options"), Output("mp-results", "value"), Output("input-message",
+                  "children", allow_duplicate=True), Input("mp-query", "value"), prevent_initial_call=True)
+    @reports_errors(3)
+    def search_materials(query):
+        if not query:
+            return [], None, ""
+        table = bench.dataset("flla").table
+        query = query.strip()
+        ids, formulas = table["material_id"].to_numpy(dtype=str), table["formula"].to_numpy(dtype=str)
+        hits = np.nonzero((np.char.lower(ids) == query.lower()) | (formulas == _hill_order(query)))[0]
+        if len(hits) == 0:
+            raise UserError(f"no FLLA crystal matches {query!r}; try a Materials Project id (mp-48) or a reduced "
+                            "formula (C, NaCl, Al2O3)")
+        options = [{"label": f"{ids[k]}: {formulas[k]}, {table['n_atoms'][k]} atoms, "
+                             f"ΔH_f = {table['formation_energy_per_atom'][k]:.3f} eV/atom", "value": int(k)}
+                   for k in hits[:200]]
+        return options, options[0]["value"], f"{len(hits)} matches" + (" (first 200 shown)" if len(hits) > 200 else "")
+
+    @app.callback(Output("probe", "options"), Output("probe", "value"), Output("morph-element", "options"),
+                  Output("morph-element", "value"), Input("model", "value"), State("probe", "value"),
+                  State("morph-element", "value"))
+    def element_choices(model_name, probe, morph):
+        """Probes and morph targets are the elements the model knows."""
+        try:
+            symbols = [insight.element_symbol(z) for z in bench.model(model_name).known_elements]
+        except Exception:  # an unloadable model is reported by the other callbacks
+            return no_update, no_update, no_update, no_update
+        pick = lambda current, preferred: current if current in symbols else (preferred if preferred in symbols
+                                                                              else symbols[0])
+        return symbols, pick(probe, "C"), symbols, pick(morph, "N")
 
     # -- the shared structure view ----------------------------------------------------------------
     @app.callback(
@@ -327,16 +371,21 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
             return no_update, no_update, True, ""
         structure = structure_from_json(data)
         model = bench.model(model_name)
-        if structure.is_periodic or model.card.get("training", {}).get("dataset") != "qm9":
+        dataset = bench.model_dataset(model_name)
+        if dataset not in ("qm9", "flla") or (dataset == "qm9" and structure.is_periodic):
             return _EMPTY, [], True, ""
+        what = "QM9 test molecules" if dataset == "qm9" else "FLLA test crystals"
         frame = bench.sample_contributions(model_name)
         if frame is None:
-            return _waiting("computing E_i over QM9 test molecules ..."), [], False, ""
+            return _waiting(f"computing E_i over {what} ..."), [], False, ""
         table = insight.atomwise_energies(model, structure)
-        elements = [e for e in ["H", "C", "N", "O", "F"] if e in set(frame["element"])]
+        present = set(frame["element"])
+        if dataset == "qm9":
+            elements = [e for e in ["H", "C", "N", "O", "F"] if e in present]
+        else:  # dozens of elements: show those of this structure
+            elements = [e for e in dict.fromkeys(structure.symbols) if e in present][:6]
         figure = partition_plots.distributions_figure(frame, elements, marks=table)
-        figure.update_layout(title=f"E_i over {frame['structure'].nunique()} QM9 test molecules; "
-                                   "dotted: this molecule's atoms")
+        figure.update_layout(title=f"E_i over {frame['structure'].nunique()} {what}; dotted: this structure's atoms")
         return figure, bench.stash(table), True, ""
 
     # -- local potential ---------------------------------------------------------------------------
@@ -542,13 +591,23 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
 
     # -- embeddings ------------------------------------------------------------------------------------
     @app.callback(Output("embeddings", "figure"), Output("embeddings-data", "data"),
-                  Output("embeddings-message", "children"), Input("model", "value"), Input("analysis", "value"))
-    @reports_errors(3)
+                  Output("embeddings-summary", "children"), Output("embeddings-message", "children"),
+                  Input("model", "value"), Input("analysis", "value"))
+    @reports_errors(4)
     def embeddings(model_name, tab):
         if tab != "embeddings":
-            return no_update, no_update, ""
+            return no_update, no_update, no_update, ""
         frame, ratio = insight.embedding_pca(bench.model(model_name))
-        return embedding_plots.embedding_pca_figure(frame, ratio), bench.stash(frame), ""
+        figure = embedding_plots.embedding_pca_figure(frame, ratio)
+        if len(frame) < 8:
+            return figure, bench.stash(frame), "", ""
+        summary, per_family = bench.embedding_structure(model_name)
+        text = (f"{summary['n_elements']} elements in {summary['n_families']} families. Same-family elements are "
+                f"{summary['within_between_ratio']:.2f}× as far apart as others (permutation p = "
+                f"{summary['permutation_p']:.3f}); silhouette {summary['silhouette']:.2f}. Periods ordered "
+                f"(|Spearman ρ| ≥ 0.8 between period and distance from the lightest member) in "
+                f"{summary['families_ordered']} of {summary['families_tested']} families.")
+        return figure, bench.stash(frame), text, ""
 
     # -- filters and accuracy ------------------------------------------------------------------------
     @app.callback(Output("filter-block", "options"), Output("filter-block", "value"), Input("model", "value"))
@@ -585,19 +644,26 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         if tab != "filters":
             return (no_update,) * 5 + (True, no_update)
         model = bench.model(model_name)
-        if model.card.get("training", {}).get("dataset") != "qm9":
-            raise UserError("accuracy views need a model trained on QM9")
+        dataset = bench.model_dataset(model_name)
+        if dataset not in ("qm9", "flla"):
+            raise UserError(f"accuracy views need a model trained on QM9 or FLLA, not {dataset}")
         table = bench.test_predictions(model_name)
         if table is None:
-            waiting = _waiting("predicting the QM9 test split ...")
+            waiting = _waiting(f"predicting the {dataset.upper()} test split ...")
             return waiting, [], waiting, [], [], False, ""
         per_size = insight.errors_by_size(table)
-        isomers, metrics = insight.isomer_ranking(table)
-        worst = insight.largest_errors(table, 10)[["qm9_index", "smiles", "n_atoms", "reference", "predicted",
-                                                    "error"]].round(3)
-        return (accuracy_plots.errors_by_size_figure(per_size, model.energy_unit), bench.stash(per_size),
-                accuracy_plots.isomer_figure(isomers, metrics, model.energy_unit, "C7H10O2"),
-                bench.stash(isomers), worst.to_dict("records"), True, "")
+        figure = accuracy_plots.errors_by_size_figure(per_size, model.energy_unit)
+        if dataset == "qm9":
+            isomers, metrics = insight.isomer_ranking(table)
+            isomer_figure, isomer_token = (accuracy_plots.isomer_figure(isomers, metrics, model.energy_unit, "C7H10O2"),
+                                           bench.stash(isomers))
+            columns = ["qm9_index", "smiles", "n_atoms", "reference", "predicted", "error"]
+        else:
+            figure.update_xaxes(title="atoms in the unit cell")
+            isomer_figure, isomer_token = _waiting("isomer ranking (Fig. 3.7) is a QM9 analysis"), None
+            columns = ["material_id", "formula", "n_atoms", "reference", "predicted", "error"]
+        worst = insight.largest_errors(table, 10)[columns].round(3)
+        return figure, bench.stash(per_size), isomer_figure, isomer_token, worst.to_dict("records"), True, ""
 
     # -- downloads for every figure ------------------------------------------------------------------
     for name in FIGURES:
@@ -642,6 +708,26 @@ def _cached_isosurface(numbers: tuple, positions: bytes, level: float):
     return insight.isosurface(structure, level=level, spacing=APP_ISOSURFACE_SPACING)
 
 
+def _example_options() -> list[dict]:
+    molecules = [{"label": name, "value": name} for name in EXAMPLE_MOLECULES]
+    crystals = [{"label": f"{name} (crystal)", "value": name} for name in EXAMPLE_CRYSTALS]
+    return molecules + crystals
+
+
+def _hill_order(formula: str) -> str:
+    """A typed formula in the Hill order the FLLA table uses (NaCl -> ClNa); unparsable text is returned as is."""
+    import re
+
+    parts = re.findall(r"([A-Z][a-z]?)(\d*)", formula)
+    if not parts or "".join(e + n for e, n in parts) != formula:
+        return formula
+    try:
+        numbers = [insight.atomic_number(e) for e, n in parts for _ in range(int(n or 1))]
+    except insight.StructureError:
+        return formula
+    return hill_formula(numbers)
+
+
 def _waiting(text: str) -> go.Figure:
     return go.Figure(layout=dict(xaxis=dict(visible=False), yaxis=dict(visible=False), plot_bgcolor="white",
                                  annotations=[dict(text=text, showarrow=False, font=dict(size=16))]))
@@ -665,8 +751,6 @@ def _parse_upload(contents: str | None, filename: str | None) -> insight.Structu
 
 def _qm9_formulas(bench: Workbench) -> np.ndarray:
     def compute():
-        from insight.structures import hill_formula
-
         qm9 = bench.qm9()
         return np.array([hill_formula(qm9.numbers[a:b]) for a, b in zip(qm9.offsets[:-1], qm9.offsets[1:])])
 

@@ -26,13 +26,11 @@ def main() -> None:
         unit = model.energy_unit
         mae = card.get("metrics", {}).get("test_mae")
         if args.recompute:
-            from insight.data.qm9 import load_qm9
             from insight.models.files import pretrained_dir
-            from insight.training import PackedMolecules, evaluate, load_split
+            from insight.training import evaluate, load_split, packed_test_data
 
-            qm9 = load_qm9()
-            data = PackedMolecules(qm9.numbers, qm9.positions, qm9.offsets, qm9.target(card["target"]), model.cutoff)
-            mae = evaluate(model, data, load_split(pretrained_dir() / name)["test"])[0]["mae"]
+            split = load_split(pretrained_dir() / name)
+            mae = evaluate(model, packed_test_data(model, split), split["test"])[0]["mae"]
         reference = thesis_reference(card)
         thesis = f"{reference['test_mae']} ({reference['source']})" if reference else "—"
         mae_text = f"{mae:.3f} {unit}" if mae is not None else "not evaluated"

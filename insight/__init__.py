@@ -18,7 +18,7 @@ from .analysis.alchemy import (
     alchemical_path,
     benzene_to_triazine,
 )
-from .analysis.embeddings import embedding_pca, periodic_table_position
+from .analysis.embeddings import element_family, embedding_group_structure, embedding_pca, periodic_table_position
 from .analysis.filters import filter_cuts, radial_filters
 from .analysis.partition import atomwise_energies, compare_models, contributions_over_dataset, element_summary
 from .analysis.potential import (
@@ -33,6 +33,7 @@ from .analysis.potential import (
 from .analysis.rings import ring_stability, six_membered_carbon_rings
 from .analysis.sensitivity import molecule_pair_sensitivity, pair_distance_distribution, pair_sensitivity
 from .batch import Batch, collate
+from .examples import example, example_names
 from .io import StructureFileError, from_smiles, parse, read, write_xyz
 from .models import (
     DTNN,
@@ -64,6 +65,8 @@ __all__ = [
     "compare_models",
     "contributions_over_dataset",
     "element_summary",
+    "element_family",
+    "embedding_group_structure",
     "embedding_pca",
     "errors_by_size",
     "filter_cuts",
@@ -102,6 +105,8 @@ __all__ = [
     "atomic_number",
     "collate",
     "element_symbol",
+    "example",
+    "example_names",
     "from_smiles",
     "list_pretrained",
     "load_model",

@@ -82,6 +82,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     config = TrainingConfig(
         architecture=args.architecture,
         hyperparameters=hyperparameters,
+        dataset=args.dataset,
         target=args.target,
         n_train=args.n_train,
         n_validation=args.n_validation,
@@ -108,24 +109,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .models import load_model, save_model
     from .models.files import _resolve
-    from .training import PackedMolecules, evaluate, load_split
+    from .training import evaluate, load_split, packed_test_data
 
     model = load_model(args.model, device=args.device)
     folder = _resolve(args.model)
     split = load_split(folder)
     card = model.card
-    if card.get("training", {}).get("dataset", "qm9") != "qm9":
-        raise ValueError("insight evaluate knows QM9 models only so far")
-    from .data.qm9 import load_qm9
-
-    qm9 = load_qm9()
-    if "qm9_index" in split and not (split["qm9_index"] == qm9.table["index"].to_numpy()).all():
-        raise ValueError("the cached QM9 does not match the rows this model was trained on")
-    data = PackedMolecules(qm9.numbers, qm9.positions, qm9.offsets, qm9.target(card["target"]), model.cutoff)
+    data = packed_test_data(model, split)
     rows = split[args.split]
     metrics, per_size = evaluate(model, data, rows)
     unit = model.energy_unit
-    print(f"{model.name} on the {args.split} split ({metrics['n']} molecules): "
+    print(f"{model.name} on the {args.split} split ({metrics['n']} structures): "
           f"MAE {metrics['mae']:.4f} {unit}, RMSE {metrics['rmse']:.4f} {unit}")
     print(per_size.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     if args.update_card:
@@ -143,6 +137,30 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     card = json.loads((folder / "card.json").read_text())
     print(f"published {args.name} to {folder}: test MAE {card['metrics']['test_mae']:.4f} "
           f"{card['units']['energy']} on {card['metrics']['n_test']} molecules")
+    return 0
+
+
+def _cmd_data_fetch(args: argparse.Namespace) -> int:
+    from .data.flla import fetch_flla, load_flla
+
+    fetch_flla(source=args.source, progress=not args.quiet, force=args.force)
+    flla = load_flla()
+    elements = len(set(flla.numbers.tolist()))
+    print(f"FLLA: {len(flla)} crystals, {len(flla.numbers)} atoms, {elements} elements")
+    return 0
+
+
+def _cmd_data_info(args: argparse.Namespace) -> int:
+    from .data.flla import flla_csv_path
+    from .data.registry import DATASETS
+
+    for info in DATASETS.values():
+        where = ""
+        if info.name == "flla":
+            path = flla_csv_path()
+            where = f" [{'fetched: ' + str(path) if path.is_file() else 'not fetched: run `insight data fetch flla`'}]"
+        print(f"{info.name:6s} {info.description}; default target {info.default_target}, "
+              f"split {info.n_train:,} train / {info.n_validation:,} validation / rest test{where}")
     return 0
 
 
@@ -171,9 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", required=True, help="run folder (checkpoint, log.csv, best/)")
     p.add_argument("--interactions", "-T", type=int, default=None, help="number of interaction passes T")
     p.add_argument("--set", nargs="*", metavar="NAME=VALUE", help="other hyperparameters, e.g. cutoff=5.0")
-    p.add_argument("--target", default="U0", help="QM9 property (default U0)")
-    p.add_argument("--n-train", type=int, default=110_000)
-    p.add_argument("--n-validation", type=int, default=10_000)
+    p.add_argument("--dataset", default="qm9", choices=["qm9", "flla"],
+                   help="qm9 (molecules) or flla (Materials Project crystals; `insight data fetch flla` first)")
+    p.add_argument("--target", default=None, help="property (default: U0 for qm9, formation_energy_per_atom for flla)")
+    p.add_argument("--n-train", type=int, default=None, help="default: 110,000 (qm9), 3,000 (flla)")
+    p.add_argument("--n-validation", type=int, default=None, help="default: 10,000 (qm9), 438 (flla)")
     p.add_argument("--split-seed", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=32)
@@ -189,6 +209,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None, help="model name for its card")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("data", help="datasets: fetch the FLLA crystals, list what is available")
+    data_sub = p.add_subparsers(dest="data_command", required=True)
+    q = data_sub.add_parser("fetch", help="download a dataset once into the cache folder")
+    q.add_argument("dataset", choices=["flla"], help="flla: 3,938 Materials Project crystals from matminer 0.4.0")
+    q.add_argument("--from", dest="source", default=None,
+                   help="use a local matminer-0.4.0.tar.gz or flla_2015.csv instead of downloading")
+    q.add_argument("--force", action="store_true", help="fetch again even if already cached")
+    q.add_argument("--quiet", action="store_true")
+    q.set_defaults(func=_cmd_data_fetch)
+    q = data_sub.add_parser("info", help="the datasets insight trains on and whether they are available")
+    q.set_defaults(func=_cmd_data_info)
 
     p = sub.add_parser("evaluate", help="MAE and RMSE of a model on its recorded split, per molecule size")
     p.add_argument("model", help="bundled model name or model folder (with split.npz)")
@@ -208,12 +240,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .data.flla import FLLAError
     from .structures import StructureError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (StructureError, ValueError, FileNotFoundError) as err:
+    except KeyboardInterrupt:
+        print(f"insight {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (StructureError, ValueError, FileNotFoundError, FLLAError) as err:
         print(f"insight {args.command}: error: {err}", file=sys.stderr)
         return 2
 

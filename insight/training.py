@@ -20,7 +20,7 @@ import os
 import signal
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -29,10 +29,13 @@ import pandas as pd
 import torch
 
 from .batch import Batch
+from .neighbors import neighbor_pairs
+from .structures import Structure
 from .models.base import AtomisticModel
 from .models.files import build_model, save_model
 
-__all__ = ["TrainingConfig", "PackedMolecules", "train", "evaluate", "load_split"]
+__all__ = ["TrainingConfig", "PackedStructures", "apply_dataset_defaults", "packed_test_data", "train", "evaluate",
+           "load_split"]
 
 SPLIT_FILE = "split.npz"
 #: Settings a resumed run takes from the new command rather than from its saved config.
@@ -46,9 +49,9 @@ class TrainingConfig:
     architecture: str = "schnet"
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     dataset: str = "qm9"
-    target: str = "U0"
-    n_train: int = 110_000
-    n_validation: int = 10_000
+    target: str | None = "U0"  # None: the dataset's default
+    n_train: int | None = 110_000  # None: the dataset's thesis protocol
+    n_validation: int | None = 10_000
     split_seed: int = 0
     seed: int = 0
     batch_size: int = 32
@@ -70,11 +73,24 @@ class TrainingConfig:
             raise ValueError(f"lr_schedule must be 'exponential' or 'plateau', got {self.lr_schedule!r}")
 
 
-class PackedMolecules:
-    """Molecules with targets and precomputed neighbour pairs, collated into batches by slicing.
+class PackedStructures:
+    """Structures with targets and precomputed neighbour pairs, collated into batches by slicing.
 
-    Pairs are computed once (each unordered pair within ``cutoff``), so an epoch
-    spends its time in the model, not in Python.
+    Pairs are computed once (each unordered pair within ``cutoff``, with its
+    periodic offset for crystals), so an epoch spends its time in the model,
+    not in Python. Batches are mirrored (see :class:`~insight.batch.Batch`).
+
+    Parameters
+    ----------
+    numbers, positions, offsets
+        Concatenated atoms; structure ``k`` is ``offsets[k]:offsets[k+1]``.
+    targets
+        One value per structure.
+    cutoff
+        Neighbour radius in Å; ``None`` takes all pairs (molecules only).
+    cells
+        Lattice vectors per structure, ``(n_structures, 3, 3)``, for periodic
+        structures; ``None`` for molecules.
     """
 
     def __init__(
@@ -84,23 +100,35 @@ class PackedMolecules:
         offsets: np.ndarray,
         targets: np.ndarray,
         cutoff: float | None,
+        cells: np.ndarray | None = None,
     ):
         self.numbers = np.asarray(numbers, dtype=np.int64)
         self.positions = np.asarray(positions, dtype=np.float64)
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self.targets = np.asarray(targets, dtype=np.float64)
-        pair_i, pair_j, pair_counts = [], [], []
+        self.cells = None if cells is None else np.asarray(cells, dtype=np.float64)
+        if self.cells is not None and cutoff is None:
+            raise ValueError("periodic structures need a neighbour cutoff; train with e.g. cutoff=5.0")
+        pair_i, pair_j, pair_shift, pair_counts = [], [], [], []
         for k in range(len(self)):
             a, b = self.offsets[k], self.offsets[k + 1]
-            i, j = np.triu_indices(b - a, k=1)  # each unordered pair once; batches mirror them
-            if cutoff is not None:
-                d = np.linalg.norm(self.positions[a + j] - self.positions[a + i], axis=1)
-                i, j = i[d < cutoff], j[d < cutoff]
+            if self.cells is None:
+                i, j = np.triu_indices(b - a, k=1)  # each unordered pair once; batches mirror them
+                if cutoff is not None:
+                    d = np.linalg.norm(self.positions[a + j] - self.positions[a + i], axis=1)
+                    i, j = i[d < cutoff], j[d < cutoff]
+            else:
+                crystal = Structure(self.numbers[a:b], self.positions[a:b], cell=self.cells[k], pbc=True)
+                pairs = neighbor_pairs(crystal, cutoff)
+                half = len(pairs) // 2
+                i, j = pairs.idx_i[:half], pairs.idx_j[:half]
+                pair_shift.append(pairs.shifts[:half] @ self.cells[k])
             pair_i.append(i)
             pair_j.append(j)
             pair_counts.append(len(i))
         self.pair_i = np.concatenate(pair_i).astype(np.int64)
         self.pair_j = np.concatenate(pair_j).astype(np.int64)
+        self.pair_shift = None if self.cells is None else np.concatenate(pair_shift).reshape(-1, 3)
         self.pair_offsets = np.concatenate([[0], np.cumsum(pair_counts)]).astype(np.int64)
 
     def __len__(self) -> int:
@@ -119,6 +147,11 @@ class PackedMolecules:
         pair_counts = np.diff(self.pair_offsets)[rows]
         shift = np.repeat(starts, pair_counts)
         half_i, half_j = self.pair_i[pair_rows] + shift, self.pair_j[pair_rows] + shift
+        if self.pair_shift is None:
+            pair_offsets = torch.zeros((2 * len(pair_rows), 3), dtype=dtype)
+        else:
+            half_offsets = self.pair_shift[pair_rows]
+            pair_offsets = torch.from_numpy(np.concatenate([half_offsets, -half_offsets])).to(dtype)
         batch = Batch(
             numbers=torch.from_numpy(self.numbers[atom_rows]),
             positions=torch.from_numpy(self.positions[atom_rows]).to(dtype),
@@ -126,7 +159,7 @@ class PackedMolecules:
             n_atoms=torch.from_numpy(counts),
             idx_i=torch.from_numpy(np.concatenate([half_i, half_j])),
             idx_j=torch.from_numpy(np.concatenate([half_j, half_i])),
-            offsets=torch.zeros((2 * len(pair_rows), 3), dtype=dtype),
+            offsets=pair_offsets,
             mirrored=True,
         )
         return batch, torch.from_numpy(self.targets[rows]).to(dtype)
@@ -137,19 +170,56 @@ class PackedMolecules:
 
 def _load_dataset(config: TrainingConfig):
     """(dataset, split, unit) for the configured dataset."""
-    if config.dataset != "qm9":
-        raise ValueError(f"unknown dataset {config.dataset!r}; insight trains on 'qm9'")
-    from .data.qm9 import QM9_PROPERTIES, load_qm9, qm9_split
+    from .data.registry import dataset_info, load_dataset, row_ids, target_info
+    from .data.splits import random_split
 
-    qm9 = load_qm9()
-    split = qm9_split(len(qm9), config.n_train, config.n_validation, config.split_seed)
-    split["qm9_index"] = qm9.table["index"].to_numpy()
-    unit = QM9_PROPERTIES[config.target][1]
-    return qm9, split, unit
+    info = dataset_info(config.dataset)
+    unit, _intensive = target_info(config.dataset, config.target)
+    dataset = load_dataset(config.dataset)
+    split = random_split(len(dataset), config.n_train, config.n_validation, config.split_seed)
+    split[info.id_key] = row_ids(config.dataset, dataset)
+    return dataset, split, unit
 
 
-def _pack(qm9, target: str, cutoff: float | None) -> PackedMolecules:
-    return PackedMolecules(qm9.numbers, qm9.positions, qm9.offsets, qm9.target(target), cutoff)
+def apply_dataset_defaults(config: TrainingConfig) -> TrainingConfig:
+    """Fill in what the dataset's thesis protocol prescribes and the user left open.
+
+    Split sizes and target left as ``None`` take the dataset's defaults; the
+    dataset's required hyperparameters (e.g. a 5 Å cutoff with neighbour
+    averaging for crystals) and mean pooling for intensive targets are added
+    unless set explicitly.
+    """
+    from .data.registry import dataset_info, target_info
+
+    info = dataset_info(config.dataset)
+    target = config.target or info.default_target
+    _unit, intensive = target_info(config.dataset, target)
+    hyperparameters = dict(info.hyperparameters.get(config.architecture, {}))
+    if intensive:
+        hyperparameters["pooling"] = "mean"
+    hyperparameters.update(config.hyperparameters)
+    return replace(
+        config,
+        target=target,
+        n_train=info.n_train if config.n_train is None else config.n_train,
+        n_validation=info.n_validation if config.n_validation is None else config.n_validation,
+        hyperparameters=hyperparameters,
+    )
+
+
+def packed_test_data(model: AtomisticModel, split: dict[str, np.ndarray]) -> PackedStructures:
+    """The dataset a model was trained on, packed for its target and cutoff.
+
+    Checks that the rows are the ones recorded in the model's ``split.npz``.
+    """
+    from .data.registry import dataset_info, load_dataset, pack_dataset, row_ids
+
+    name = model.card.get("training", {}).get("dataset", "qm9")
+    info = dataset_info(name)
+    dataset = load_dataset(name)
+    if info.id_key in split and not np.array_equal(split[info.id_key], row_ids(name, dataset)):
+        raise ValueError(f"the {name} data on this machine does not match the rows this model was trained on")
+    return pack_dataset(dataset, model.card["target"], model.cutoff)
 
 
 def load_split(model_folder: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -165,7 +235,7 @@ def load_split(model_folder: str | os.PathLike) -> dict[str, np.ndarray]:
 
 
 @torch.no_grad()
-def predict_packed(model: AtomisticModel, data: PackedMolecules, rows: np.ndarray, batch_size: int = 256) -> np.ndarray:
+def predict_packed(model: AtomisticModel, data: PackedStructures, rows: np.ndarray, batch_size: int = 256) -> np.ndarray:
     out = []
     for start in range(0, len(rows), batch_size):
         batch, _ = data.batch(rows[start : start + batch_size], dtype=model.dtype)
@@ -174,7 +244,7 @@ def predict_packed(model: AtomisticModel, data: PackedMolecules, rows: np.ndarra
 
 
 def evaluate(
-    model: AtomisticModel, data: PackedMolecules, rows: np.ndarray, batch_size: int = 256
+    model: AtomisticModel, data: PackedStructures, rows: np.ndarray, batch_size: int = 256
 ) -> tuple[dict[str, float], pd.DataFrame]:
     """MAE and RMSE on ``rows``, overall and per molecule size.
 
@@ -211,9 +281,12 @@ def _learning_rate(config: TrainingConfig, step: int, plateau_scale: float) -> f
     return config.learning_rate * plateau_scale
 
 
-def _init_scaling(model: AtomisticModel, data: PackedMolecules, rows: np.ndarray) -> None:
-    """E_mu and E_sigma: mean and standard deviation of the energy per atom on the training set (sec. 3.4)."""
-    per_atom = data.targets[rows] / data.n_atoms[rows]
+def _init_scaling(model: AtomisticModel, data: PackedStructures, rows: np.ndarray) -> None:
+    """E_mu and E_sigma: mean and standard deviation of the energy per atom on the training set (sec. 3.4).
+
+    With mean pooling the target already is a per-atom quantity.
+    """
+    per_atom = data.targets[rows] if model.config.pooling == "mean" else data.targets[rows] / data.n_atoms[rows]
     model.mean.fill_(float(per_atom.mean()))
     model.stddev.fill_(float(per_atom.std(ddof=1)))
 
@@ -239,7 +312,7 @@ def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
 def train(
     config: TrainingConfig,
     output: str | os.PathLike,
-    data: PackedMolecules | None = None,
+    data: PackedStructures | None = None,
     split: dict[str, np.ndarray] | None = None,
     device: str | None = None,
     progress: bool = True,
@@ -272,6 +345,8 @@ def train(
         saved = json.loads(config_path.read_text())
         saved.update({k: getattr(config, k) for k in _BUDGET_FIELDS})
         config = TrainingConfig(**saved)
+    if data is None:
+        config = apply_dataset_defaults(config)
     config_path.write_text(json.dumps(asdict(config), indent=2) + "\n")
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(config.seed)
@@ -279,8 +354,10 @@ def train(
     model = build_model(config.architecture, config.hyperparameters)
     unit = "kcal/mol"
     if data is None:
-        qm9, split, unit = _load_dataset(config)
-        data = _pack(qm9, config.target, model.cutoff)
+        from .data.registry import pack_dataset
+
+        dataset, split, unit = _load_dataset(config)
+        data = pack_dataset(dataset, config.target, model.cutoff)
     elements = sorted(set(int(z) for z in np.unique(data.numbers)))
     train_rows, val_rows = split["train"], split["validation"]
 

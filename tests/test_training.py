@@ -11,7 +11,7 @@ from conftest import DATA
 
 import insight
 from insight.data.qm9 import ATOM_REFERENCES_HARTREE, HARTREE_TO_KCAL_MOL, parse_qm9_csv, qm9_split
-from insight.training import PackedMolecules, TrainingConfig, evaluate, load_split, train
+from insight.training import PackedStructures, TrainingConfig, evaluate, load_split, train
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_split_is_seeded_and_disjoint():
 
 def test_packed_batches_equal_collated_structures(qm9_head):
     model = insight.SchNet(n_features=8, n_filters=8, n_interactions=2).double()
-    data = PackedMolecules(qm9_head.numbers, qm9_head.positions, qm9_head.offsets, qm9_head.target("U0"), None)
+    data = PackedStructures(qm9_head.numbers, qm9_head.positions, qm9_head.offsets, qm9_head.target("U0"), None)
     rows = np.array([3, 17, 25])
     batch, targets = data.batch(rows, dtype=torch.float64)
     packed = model(batch).energy
@@ -57,7 +57,7 @@ def test_packed_batches_equal_collated_structures(qm9_head):
 
 
 def _tiny_run(qm9_head, output, max_epochs):
-    data = PackedMolecules(qm9_head.numbers, qm9_head.positions, qm9_head.offsets, qm9_head.target("U0"), None)
+    data = PackedStructures(qm9_head.numbers, qm9_head.positions, qm9_head.offsets, qm9_head.target("U0"), None)
     split = qm9_split(len(qm9_head), 28, 6, seed=0)
     config = TrainingConfig(
         architecture="dtnn",

@@ -13,12 +13,12 @@ __all__ = ["prediction_table", "errors_by_size", "largest_errors", "isomer_ranki
 
 def prediction_table(model: AtomisticModel, dataset, rows: np.ndarray, target: str | None = None,
                      batch_size: int = 256) -> pd.DataFrame:
-    """Reference and predicted values for ``rows`` of a QM9-like dataset.
+    """Reference and predicted values for ``rows`` of QM9 or of the FLLA crystals.
 
     Parameters
     ----------
     dataset
-        A :class:`~insight.data.qm9.QM9` (or subset).
+        A :class:`~insight.data.qm9.QM9` or :class:`~insight.data.flla.FLLA`.
     rows
         Which molecules, e.g. the model's test split.
     target
@@ -27,26 +27,29 @@ def prediction_table(model: AtomisticModel, dataset, rows: np.ndarray, target: s
     Returns
     -------
     pandas.DataFrame
-        ``row``, ``qm9_index``, ``smiles``, ``formula``, ``n_atoms``, ``reference``, ``predicted``,
+        ``row``, ``qm9_index`` and ``smiles`` (QM9) or ``material_id`` (FLLA), ``formula``,
+        ``n_atoms``, ``reference``, ``predicted``,
         ``error`` (predicted - reference) and ``abs_error``, in ``model.energy_unit``.
     """
-    from ..training import PackedMolecules, predict_packed
+    from ..training import PackedStructures, predict_packed
 
     rows = np.asarray(rows, dtype=np.int64)
     target = target or model.card.get("target", "U0")
     subset = dataset.subset(rows)
-    packed = PackedMolecules(subset.numbers, subset.positions, subset.offsets, subset.target(target), model.cutoff)
+    cells = getattr(subset, "cells", None)
+    packed = PackedStructures(subset.numbers, subset.positions, subset.offsets, subset.target(target), model.cutoff,
+                              cells=cells)
     predicted = predict_packed(model, packed, np.arange(len(rows)), batch_size)
-    formulas = [hill_formula(subset.numbers[a:b]) for a, b in zip(subset.offsets[:-1], subset.offsets[1:])]
-    frame = pd.DataFrame({
-        "row": rows,
-        "qm9_index": subset.table["index"].to_numpy(),
-        "smiles": subset.table["smiles"].to_numpy(),
-        "formula": formulas,
-        "n_atoms": subset.table["n_atoms"].to_numpy(),
-        "reference": packed.targets,
-        "predicted": predicted.astype(np.float64),
-    })
+    columns = {"row": rows}
+    if cells is None:  # QM9
+        columns["qm9_index"] = subset.table["index"].to_numpy()
+        columns["smiles"] = subset.table["smiles"].to_numpy()
+        columns["formula"] = [hill_formula(subset.numbers[a:b]) for a, b in zip(subset.offsets[:-1], subset.offsets[1:])]
+    else:
+        columns["material_id"] = subset.table["material_id"].to_numpy(dtype=str)
+        columns["formula"] = subset.table["formula"].to_numpy(dtype=str)
+    columns.update(n_atoms=np.diff(subset.offsets), reference=packed.targets, predicted=predicted.astype(np.float64))
+    frame = pd.DataFrame(columns)
     frame["error"] = frame["predicted"] - frame["reference"]
     frame["abs_error"] = frame["error"].abs()
     frame.attrs.update(unit=model.energy_unit, model=model.name, target=target)

@@ -15,7 +15,7 @@ import pandas as pd
 from ..models.base import AtomisticModel
 from ..structures import atomic_number, element_symbol
 
-__all__ = ["periodic_table_position", "embedding_pca"]
+__all__ = ["periodic_table_position", "element_family", "embedding_pca", "embedding_group_structure"]
 
 _PERIOD_ENDS = (2, 10, 18, 36, 54, 86, 118)
 
@@ -41,6 +41,18 @@ def periodic_table_position(z: int) -> tuple[int, int, str]:
     return group, period, block
 
 
+_MAIN_GROUP_NAMES = {1: "IA", 2: "IIA", 13: "IIIA", 14: "IVA", 15: "VA", 16: "VIA", 17: "VIIA", 18: "VIIIA"}
+
+
+def element_family(z: int) -> str:
+    """Label for colouring: main groups as in Fig. 4.15 ("IA", ..., "VIIIA"), "group 3" ... "group 12",
+    "lanthanides", "actinides"."""
+    group, period, block = periodic_table_position(z)
+    if block == "f" or (group == 3 and atomic_number(z) in (57, 89)):
+        return "lanthanides" if period == 6 else "actinides"
+    return _MAIN_GROUP_NAMES.get(group, f"group {group}")
+
+
 def embedding_pca(
     model: AtomisticModel, elements: Sequence[int | str] | None = None, n_components: int = 2
 ) -> tuple[pd.DataFrame, np.ndarray]:
@@ -54,7 +66,8 @@ def embedding_pca(
     Returns
     -------
     frame
-        One row per element: ``Z``, ``element``, ``group``, ``period``, ``block``, ``PC1``, ``PC2``, ...
+        One row per element: ``Z``, ``element``, ``group``, ``period``, ``block``,
+        ``family`` (see :func:`element_family`), ``PC1``, ``PC2``, ...
     explained_variance_ratio
         ``(n_components,)``: the fraction of the embeddings' variance each component explains.
     """
@@ -71,6 +84,84 @@ def embedding_pca(
     frame["group"] = [p[0] for p in positions]
     frame["period"] = [p[1] for p in positions]
     frame["block"] = [p[2] for p in positions]
+    frame["family"] = [element_family(z) for z in numbers]
     for k in range(n_components):
         frame[f"PC{k + 1}"] = components[:, k]
     return frame, pca.explained_variance_ratio_
+
+
+def embedding_group_structure(
+    model: AtomisticModel,
+    elements: Sequence[int | str] | None = None,
+    n_permutations: int = 2000,
+    seed: int = 0,
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """How far the embeddings follow the periodic table (the reading of Fig. 4.15), in numbers.
+
+    Two claims of sec. 4.5.5 are measured on the full embedding vectors and on
+    the PCA plane:
+
+    * *groups cluster*: the mean distance between elements of the same family
+      (:func:`element_family`) over the mean distance between elements of
+      different families (< 1 means clustering), with a permutation test that
+      shuffles the family labels, and the silhouette score of the families;
+    * *periods order within groups*: for every family with at least three
+      elements, Spearman's rho between the period and PC1, and between the
+      period and the distance from the family's lightest element.
+
+    Returns
+    -------
+    summary
+        ``within_between_ratio``, ``permutation_p``, ``silhouette`` (full
+        space), ``silhouette_pca`` (PC1-PC2 plane), ``n_elements``, ``n_families``,
+        ``families_ordered`` (families with |rho(period, distance)| >= 0.8) and
+        ``families_tested``.
+    per_family
+        One row per family with >= 3 elements: ``family``, ``elements`` (light to
+        heavy), ``n``, ``rho_period_pc1``, ``rho_period_distance``.
+    """
+    from scipy.spatial.distance import pdist, squareform
+    from scipy.stats import spearmanr
+    from sklearn.metrics import silhouette_score
+
+    frame, _ = embedding_pca(model, elements)
+    numbers = frame["Z"].to_numpy()
+    vectors = model.embedding_matrix.detach().cpu().double().numpy()[numbers]
+    labels = frame["family"].to_numpy()
+    distances = squareform(pdist(vectors))
+    upper = np.triu_indices(len(numbers), k=1)
+
+    def ratio(family: np.ndarray) -> float:
+        same = (family[:, None] == family[None, :])[upper]
+        return float(distances[upper][same].mean() / distances[upper][~same].mean())
+
+    observed = ratio(labels)
+    rng = np.random.default_rng(seed)
+    shuffled = np.array([ratio(rng.permutation(labels)) for _ in range(n_permutations)])
+    clustered = frame.groupby("family")["Z"].transform("size").to_numpy() >= 2  # silhouette needs >= 2 per label
+    summary = {
+        "n_elements": int(len(numbers)),
+        "n_families": int(len(set(labels))),
+        "within_between_ratio": observed,
+        "permutation_p": float((1 + np.sum(shuffled <= observed)) / (1 + n_permutations)),
+        "silhouette": float(silhouette_score(vectors[clustered], labels[clustered])),
+        "silhouette_pca": float(silhouette_score(frame.loc[clustered, ["PC1", "PC2"]].to_numpy(), labels[clustered])),
+    }
+    rows = []
+    for family, members in frame.groupby("family", sort=False):
+        if len(members) < 3 or members["period"].nunique() < 3:
+            continue
+        members = members.sort_values("Z")
+        index = members.index.to_numpy()
+        from_lightest = distances[index[0], index]
+        rows.append({
+            "family": family,
+            "elements": " ".join(members["element"]),
+            "n": len(members),
+            "rho_period_pc1": float(spearmanr(members["period"], members["PC1"]).statistic),
+            "rho_period_distance": float(spearmanr(members["period"], from_lightest).statistic),
+        })
+    per_family = pd.DataFrame(rows, columns=["family", "elements", "n", "rho_period_pc1", "rho_period_distance"])
+    summary["families_tested"] = int(len(per_family))
+    summary["families_ordered"] = int((per_family["rho_period_distance"].abs() >= 0.8).sum())
+    return summary, per_family

@@ -204,11 +204,6 @@ def qm9_split(n_molecules: int, n_train: int, n_validation: int, seed: int) -> d
     The thesis uses 110,000 / 10,000 / rest for SchNet (sec. 4.4.1) and
     100,000 / 1,000 / rest for DTNN (sec. 3.5.1).
     """
-    if n_train + n_validation > n_molecules:
-        raise ValueError(f"{n_train} + {n_validation} molecules asked for, but only {n_molecules} exist")
-    order = np.random.default_rng(seed).permutation(n_molecules)
-    return {
-        "train": np.sort(order[:n_train]),
-        "validation": np.sort(order[n_train : n_train + n_validation]),
-        "test": np.sort(order[n_train + n_validation :]),
-    }
+    from .splits import random_split
+
+    return random_split(n_molecules, n_train, n_validation, seed)

@@ -11,15 +11,18 @@ __all__ = ["embedding_pca_figure"]
 
 
 def embedding_pca_figure(frame: pd.DataFrame, explained_variance_ratio: np.ndarray) -> go.Figure:
-    """Elements in the plane of the two leading components, labelled, coloured by periodic-table group."""
+    """Elements in the plane of the two leading components, labelled, coloured by periodic-table group
+    (main groups IA-VIIIA as in Fig. 4.15, transition-metal groups, lanthanides, actinides)."""
     palette = px.colors.qualitative.Dark24
     figure = go.Figure()
-    for group, members in frame.groupby("group"):
+    frame = frame.assign(_order=frame["group"] + 0.5 * frame["family"].isin(["lanthanides", "actinides"]))
+    for k, (family, members) in enumerate(sorted(frame.groupby("family"), key=lambda item: item[1]["_order"].min())):
+        members = members.sort_values("Z")
         figure.add_trace(go.Scatter(
             x=members["PC1"], y=members["PC2"], mode="markers+text", text=members["element"],
-            textposition="top center", name=f"group {group}", marker=dict(size=10, color=palette[(group - 1) % 24]),
+            textposition="top center", name=family, marker=dict(size=10, color=palette[k % 24]),
             customdata=members[["Z", "period"]], hovertemplate="%{text}: Z=%{customdata[0]}, period %{customdata[1]}"
-            "<extra>group " + str(group) + "</extra>"))
+            "<extra>" + family + "</extra>"))
     figure.update_layout(
         title="Element embeddings, two leading principal components",
         xaxis_title=f"PC1 ({100 * explained_variance_ratio[0]:.1f}% of variance)",
