@@ -25,7 +25,7 @@ import insight.plots.partition as partition_plots
 import insight.plots.potential as potential_plots
 import insight.plots.sensitivity as sensitivity_plots
 from insight.data.flla import FLLAError
-from insight.examples import EXAMPLE_CRYSTALS, EXAMPLE_MOLECULES
+from insight.examples import EXAMPLE_CRYSTALS, EXAMPLE_MOLECULES, cut_plane
 from insight.plots.structure import structure_figure
 from insight.structures import hill_formula
 
@@ -402,11 +402,12 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         structure = structure_from_json(data)
         model = bench.model(model_name)
         if structure.is_periodic:
-            grid = insight.planar_cut(model, structure, probe, resolution=80)
+            origin, u, v = cut_plane(structure)
+            grid = insight.planar_cut(model, structure, probe, origin=origin, u=u, v=v, resolution=80)
             points = grid.points().reshape(-1, 3)
             table = pd.DataFrame({"x": points[:, 0], "y": points[:, 1], "z": points[:, 2],
                                   f"Omega_{probe}": grid.values.ravel()})
-            return potential_plots.planar_cut_figure(grid), bench.stash(table), None, ""
+            return potential_plots.planar_cut_figure(grid, structure=structure), bench.stash(table), None, ""
         if level is None or level <= 0:
             raise UserError("the isosurface level must be a positive number (Å⁻²), e.g. 3.8")
         surface = _cached_isosurface(tuple(structure.numbers), structure.positions.tobytes(), float(level))

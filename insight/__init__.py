@@ -10,7 +10,7 @@ Analyses return NumPy arrays or pandas DataFrames; ``insight.plots`` turns each
 into a plotly figure, e.g. ``insight.plots.potential.isosurface_figure``.
 """
 
-from .analysis.accuracy import errors_by_size, isomer_ranking, largest_errors, prediction_table
+from .analysis.accuracy import error_distribution, errors_by_size, isomer_ranking, largest_errors, prediction_table
 from .analysis.alchemy import (
     AlchemicalState,
     alchemical_energy,
@@ -68,6 +68,7 @@ __all__ = [
     "element_family",
     "embedding_group_structure",
     "embedding_pca",
+    "error_distribution",
     "errors_by_size",
     "filter_cuts",
     "isomer_ranking",

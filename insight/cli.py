@@ -132,11 +132,13 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_publish(args: argparse.Namespace) -> int:
     from .zoo import publish
 
-    extra = {"status": args.status} if args.status else None
+    extra = {"status": args.status} if args.status else {}
+    if args.note:
+        extra["notes"] = args.note
     folder = publish(args.best, args.name, args.destination, description=args.description, extra=extra)
     card = json.loads((folder / "card.json").read_text())
     print(f"published {args.name} to {folder}: test MAE {card['metrics']['test_mae']:.4f} "
-          f"{card['units']['energy']} on {card['metrics']['n_test']} molecules")
+          f"{card['units']['energy']} on {card['metrics']['n_test']} test structures")
     return 0
 
 
@@ -235,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--destination", default=None, help="folder to write (default: pretrained/NAME)")
     p.add_argument("--description", default=None)
     p.add_argument("--status", default=None, help="e.g. 'interim: training continues'")
+    p.add_argument("--note", action="append", default=None, help="a line for the card's notes (repeatable)")
     p.set_defaults(func=_cmd_publish)
     return parser
 

@@ -7,9 +7,11 @@ crystals of Figs 4.5 and 4.9.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .structures import Structure, StructureError
 
-__all__ = ["EXAMPLE_MOLECULES", "EXAMPLE_CRYSTALS", "example", "example_names", "crystal"]
+__all__ = ["EXAMPLE_MOLECULES", "EXAMPLE_CRYSTALS", "example", "example_names", "crystal", "cut_plane"]
 
 #: Molecules by name: SMILES (the MD17 molecules and a few of the thesis' QM9 examples).
 EXAMPLE_MOLECULES: dict[str, str] = {
@@ -74,3 +76,46 @@ def example(name: str) -> Structure:
     if name in EXAMPLE_CRYSTALS:
         return crystal(name)
     raise StructureError(f"no example called {name!r}; choose one of {', '.join(example_names())}")
+
+
+def cut_plane(structure: Structure) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(origin, u, v)`` of an informative planar cut through a crystal (Fig. 4.9).
+
+    Layered cells (graphite: a short in-plane lattice and a long c axis) are
+    cut in the layer through the first atom, over a rectangle of 3 x 2
+    rectangular cells (a1 and a1 + 2 a2 for hexagonal layers). Cubic-lattice
+    crystals given by their primitive fcc/bcc cell are cut in the (110) plane of
+    the conventional cube, which holds the zig-zag bond chains of diamond
+    and zinc blende, over 2 x 2 conventional cells. Anything else: the plane
+    of the first two lattice vectors, over 2 x 2 cells.
+    """
+    if structure.cell is None:
+        raise StructureError("a cut plane needs a crystal with a cell")
+    cell = structure.cell
+    lengths = np.linalg.norm(cell, axis=1)
+    origin = structure.positions[0].copy()
+    if lengths[2] > 1.8 * max(lengths[0], lengths[1]):
+        rectangular = cell[0] + 2 * cell[1]  # orthogonal to a1 in a hexagonal layer: the cut is a rectangle
+        if abs(rectangular @ cell[0]) < 1e-6 * lengths[0] ** 2:
+            return origin, 3 * cell[0], 2 * rectangular
+        return origin, 3 * cell[0], 3 * cell[1]
+    conventional = _cubic_conventional_constant(cell)
+    if conventional is not None:
+        a = conventional
+        return origin, 2 * a * np.array([1.0, 1.0, 0.0]), 2 * a * np.array([0.0, 0.0, 1.0])
+    return origin, 2 * cell[0], 2 * cell[1]
+
+
+def _cubic_conventional_constant(cell: np.ndarray) -> float | None:
+    """The cube edge if ``cell`` is a primitive fcc or bcc cell (or a cube) aligned with the axes."""
+    lengths = np.linalg.norm(cell, axis=1)
+    if not np.allclose(lengths, lengths[0], rtol=1e-6):
+        return None
+    for factor, angle in ((np.sqrt(2.0), 60.0), (2.0 / np.sqrt(3.0), 109.4712206), (1.0, 90.0)):
+        cosine = cell[0] @ cell[1] / lengths[0] ** 2
+        if abs(np.degrees(np.arccos(np.clip(cosine, -1, 1))) - angle) < 1e-3:
+            a = factor * lengths[0]
+            # axis-aligned: every lattice vector has components in multiples of a/2
+            if np.allclose(np.round(2 * cell / a), 2 * cell / a, atol=1e-6):
+                return float(a)
+    return None

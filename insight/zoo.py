@@ -101,7 +101,7 @@ def render_card(card: dict[str, Any]) -> str:
         f"| architecture | {card['architecture']}, T = {hp['n_interactions']}, F = {hp['n_features']} |",
         f"| cutoff | {hp.get('cutoff') or 'none (all pairs)'} |",
         f"| target | {card.get('target')} ({unit}) |",
-        f"| elements | {', '.join(str(z) for z in card.get('elements', []))} |",
+        f"| elements | {_element_list(card.get('elements', []))} |",
         f"| data | {training.get('dataset')}: {training.get('n_train')} train / {training.get('n_validation')} "
         f"validation / {training.get('n_test')} test, split seed {training.get('split_seed')} |",
         f"| training | {training.get('optimizer')}, batch {training.get('batch_size')}, lr {training.get('learning_rate')} "
@@ -115,9 +115,19 @@ def render_card(card: dict[str, Any]) -> str:
     if card.get("thesis"):
         t = card["thesis"]
         lines.append(f"| thesis | {t['test_mae']} {t['unit']} ({t['source']}) |")
+        for name, value in t.get("baselines", {}).items():
+            lines.append(f"| thesis baseline | {name}: {value} {t['unit']} |")
     for key in ("status", "hardware"):
         if card.get(key):
             lines.append(f"| {key} | {card[key]} |")
     hyper = ", ".join(f"{k}={v}" for k, v in hp.items())
     lines += ["", f"Hyperparameters: {hyper}.", ""]
+    if card.get("notes"):
+        lines += ["## Notes", ""] + [f"- {note}" for note in card["notes"]] + [""]
     return "\n".join(lines)
+
+
+def _element_list(numbers: list[int]) -> str:
+    from .structures import element_symbol
+
+    return f"{len(numbers)}: " + " ".join(element_symbol(z) for z in numbers) if numbers else ""

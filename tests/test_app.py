@@ -37,6 +37,16 @@ def _traces(dash_duo, graph_id: str) -> list[dict]:
     )
 
 
+def _choose(dash_duo, dropdown: str, text: str) -> None:
+    """Pick the option of a dropdown whose label contains ``text``."""
+    from selenium.webdriver.common.by import By
+
+    dash_duo.find_element(dropdown).click()
+    options = _wait_for(lambda: [o for o in dash_duo.driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option")
+                                 if text in o.text], message=f"option {text!r}")
+    options[0].click()
+
+
 def _wait_for(condition, timeout: float = 60.0, message: str = "condition"):
     end = time.time() + timeout
     while time.time() < end:
@@ -125,3 +135,25 @@ def test_workbench_end_to_end(dash_duo, app, tmp_path):
     smiles.send_keys("c1ccncc1\n")
     dash_duo.wait_for_contains_text("#structure-title", "C5H5N", timeout=30)
     assert dash_duo.get_logs() == [] or all("SEVERE" not in str(entry) for entry in dash_duo.get_logs())
+
+    # Materials: the periodic model on a crystal, its planar cut, and a Materials Project crystal.
+    _choose(dash_duo, "#model", "schnet-mp (")
+    _tab(dash_duo, "Examples")
+    dash_duo.select_dcc_dropdown("#example", value="graphite (crystal)")
+    dash_duo.wait_for_contains_text("#structure-title", "graphite", timeout=60)
+    dash_duo.wait_for_contains_text("#structure-title", "eV/atom", timeout=60)
+    _tab(dash_duo, "Local potential")
+    _wait_for(lambda: any(t["type"] in ("heatmap", "contour") and t["n"] > 10 for t in _traces(dash_duo, "potential")),
+              timeout=120, message="planar cut of graphite")
+    _tab(dash_duo, "Embeddings")
+    dash_duo.wait_for_contains_text("#embeddings-summary", "86 elements", timeout=60)
+    from insight.data.flla import flla_csv_path
+
+    if flla_csv_path().is_file():  # fetched by .ci/run with `insight data fetch flla`
+        _tab(dash_duo, "Materials Project")
+        query = dash_duo.find_element("#mp-query")
+        query.send_keys("mp-10000\n")
+        dash_duo.wait_for_contains_text("#structure-title", "mp-10000", timeout=60)
+        _tab(dash_duo, "Partitioning")
+        _wait_for(lambda: len(_traces(dash_duo, "distributions")) >= 2, timeout=180, message="FLLA distributions")
+    assert all("SEVERE" not in str(entry) for entry in dash_duo.get_logs())

@@ -8,7 +8,7 @@ import pandas as pd
 from ..models.base import AtomisticModel
 from ..structures import hill_formula
 
-__all__ = ["prediction_table", "errors_by_size", "largest_errors", "isomer_ranking"]
+__all__ = ["prediction_table", "errors_by_size", "largest_errors", "isomer_ranking", "error_distribution"]
 
 
 def prediction_table(model: AtomisticModel, dataset, rows: np.ndarray, target: str | None = None,
@@ -87,3 +87,29 @@ def isomer_ranking(table: pd.DataFrame, formula: str = "C7H10O2") -> tuple[pd.Da
     tau = kendalltau(isomers["reference"], isomers["predicted"]).statistic
     metrics = {"n": int(len(isomers)), "mae": float(isomers["abs_error"].mean()), "kendall_tau": float(tau)}
     return isomers, metrics
+
+
+def error_distribution(abs_errors: dict[str, np.ndarray], thresholds: np.ndarray | None = None) -> pd.DataFrame:
+    """Share of structures predicted with an absolute error below each threshold (Fig. 4.7).
+
+    Parameters
+    ----------
+    abs_errors
+        Absolute errors per model name.
+    thresholds
+        Error thresholds; default: 200 steps up to the largest error.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``model``, ``threshold``, ``percent_below``.
+    """
+    if thresholds is None:
+        largest = max(float(np.max(e)) for e in abs_errors.values())
+        thresholds = np.linspace(0.0, largest, 200)
+    frames = []
+    for name, errors in abs_errors.items():
+        errors = np.sort(np.asarray(errors, dtype=np.float64))
+        below = np.searchsorted(errors, thresholds, side="left") / len(errors) * 100.0
+        frames.append(pd.DataFrame({"model": name, "threshold": thresholds, "percent_below": below}))
+    return pd.concat(frames, ignore_index=True)

@@ -91,5 +91,5 @@ def filter_cuts(
             np.add.at(values[t], point_of, flat[t])
     n_blocks, _, n_filters = values.shape
     values = values.reshape(n_blocks, resolution, resolution, n_filters).transpose(0, 3, 1, 2)
-    label = crystal.formula if crystal is not None else "molecule"
+    label = (crystal.info.get("name") or crystal.formula) if crystal is not None else "molecule"
     return FilterCuts(coordinates, values, crystal is not None, label)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["errors_by_size_figure", "isomer_figure"]
+__all__ = ["errors_by_size_figure", "isomer_figure", "error_distribution_figure"]
 
 
 def errors_by_size_figure(per_size: pd.DataFrame, unit: str = "kcal/mol") -> go.Figure:
@@ -28,4 +28,17 @@ def isomer_figure(isomers: pd.DataFrame, metrics: dict, unit: str = "kcal/mol", 
         title=f"{formula} isomers: MAE {metrics['mae']:.2f} {unit}, Kendall τ {metrics['kendall_tau']:.3f} "
               f"({metrics['n']} isomers)",
         xaxis_title="isomers ordered by reference energy", yaxis_title=f"energy ({unit})", plot_bgcolor="white")
+    return figure
+
+
+def error_distribution_figure(distribution: pd.DataFrame, unit: str = "eV/atom", log_x: bool = True) -> go.Figure:
+    """Percentage of test structures predicted better than a given absolute error, per model (Fig. 4.7)."""
+    figure = go.Figure()
+    for name, rows in distribution.groupby("model", sort=False):
+        rows = rows[rows["threshold"] > 0] if log_x else rows
+        figure.add_trace(go.Scatter(x=rows["threshold"], y=rows["percent_below"], mode="lines", name=name,
+                                    line=dict(width=3)))
+    figure.update_layout(title="Distribution of absolute test errors", xaxis_title=f"absolute error ({unit})",
+                         yaxis_title="% of test structures below", xaxis_type="log" if log_x else "linear",
+                         yaxis_range=[0, 100], plot_bgcolor="white")
     return figure

@@ -8,7 +8,7 @@ from plotly.subplots import make_subplots
 
 from ..analysis.filters import FilterCuts
 
-__all__ = ["filter_cuts_figure"]
+__all__ = ["filter_cuts_figure", "periodic_filters_figure"]
 
 
 def filter_cuts_figure(cuts: FilterCuts, filters: list[int] | None = None, blocks: list[int] | None = None) -> go.Figure:
@@ -30,4 +30,27 @@ def filter_cuts_figure(cuts: FilterCuts, filters: list[int] | None = None, block
     side = cuts.coordinates[-1] - cuts.coordinates[0]
     kind = f"periodic ({cuts.label})" if cuts.periodic else "molecular"
     figure.update_layout(title=f"Filter cuts, {side:.0f} × {side:.0f} Å, {kind}", height=140 * len(blocks) + 120)
+    return figure
+
+
+def periodic_filters_figure(cuts: list[FilterCuts], block: int = 0, filters: list[int] | None = None) -> go.Figure:
+    """The same filters under different boundary conditions (Fig. 4.5): rows are the cuts (no PBC, diamond,
+    graphite, ...), columns filters of one interaction block; each filter keeps one colour scale across rows."""
+    filters = filters if filters is not None else list(range(min(4, cuts[0].values.shape[1])))
+    rows = [cut.label if cut.periodic else "no PBC" for cut in cuts]
+    figure = make_subplots(rows=len(cuts), cols=len(filters), horizontal_spacing=0.01, vertical_spacing=0.02,
+                           row_titles=rows, column_titles=[f"filter {f}" for f in filters])
+    for c, f in enumerate(filters, start=1):
+        bound = max(float(np.abs(cut.values[block, f]).max()) for cut in cuts) or 1.0
+        for r, cut in enumerate(cuts, start=1):
+            figure.add_trace(go.Heatmap(z=cut.values[block, f], x=cut.coordinates, y=cut.coordinates,
+                                        colorscale="RdBu_r", zmin=-bound, zmax=bound, showscale=False), row=r, col=c)
+    figure.update_xaxes(showticklabels=False)
+    figure.update_yaxes(showticklabels=False)
+    for k in range(1, len(cuts) * len(filters) + 1):
+        figure.layout[f"yaxis{k if k > 1 else ''}"].scaleanchor = f"x{k if k > 1 else ''}"
+    side = cuts[0].coordinates[-1] - cuts[0].coordinates[0]
+    figure.update_layout(title=f"Filters of block {block + 1} under periodic boundary conditions, "
+                               f"{side:.0f} × {side:.0f} Å cuts", height=170 * len(cuts) + 120,
+                         width=170 * len(filters) + 200)
     return figure
