@@ -357,7 +357,8 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         table = insight.atomwise_energies(model, structure_from_json(data))
         shown = table[["atom", "element", "E_i", "x", "y", "z"]].round(4)
         columns = [{"name": c if c != "E_i" else f"E_i ({model.energy_unit})", "id": c} for c in shown.columns]
-        return shown.to_dict("records"), columns, f"E = Σ E_i = {table.attrs['energy']:.3f} {model.energy_unit}", ""
+        pooled = "mean of the E_i" if model.config.pooling == "mean" else "Σ E_i"
+        return shown.to_dict("records"), columns, f"E = {pooled} = {table.attrs['energy']:.3f} {model.energy_unit}", ""
 
     @app.callback(
         Output("distributions", "figure"), Output("distributions-data", "data"), Output("distributions-poll",

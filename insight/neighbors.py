@@ -155,15 +155,14 @@ def probe_pairs(structure: Structure, points: np.ndarray, cutoff: float | None =
     images = images.reshape(-1, 3)
     image_atom = np.tile(np.arange(n_atoms), len(shifts))
     image_shift = np.repeat(shifts, n_atoms, axis=0)
-    found_i, found_j = [], []
-    chunk = max(1, 2_000_000 // max(len(images), 1))
-    for start in range(0, n_points, chunk):
-        d = np.linalg.norm(points[start : start + chunk, None, :] - images[None, :, :], axis=-1)
-        p, k = np.nonzero(d < cutoff)
-        found_i.append(p + start)
-        found_j.append(k)
-    p = np.concatenate(found_i) if found_i else np.zeros(0, dtype=np.int64)
-    k = np.concatenate(found_j) if found_j else np.zeros(0, dtype=np.int64)
+    # A k-d tree over the atom images finds each probe's neighbours in O(n log n);
+    # the "ndarray" output keeps pairs at distance zero (a probe on a nucleus).
+    from scipy.spatial import cKDTree
+
+    found = cKDTree(points).sparse_distance_matrix(cKDTree(images), cutoff, output_type="ndarray")
+    found = found[found["v"] < cutoff]
+    order = np.lexsort((found["j"], found["i"]))  # probe-major, as the brute-force search returned them
+    p, k = found["i"][order].astype(np.int64), found["j"][order].astype(np.int64)
     atom = image_atom[k]
     shift = image_shift[k] + probe_cells[p] - atom_cells[atom]
     return NeighborPairs(p.astype(np.int64), atom.astype(np.int64), shift.astype(np.int64))
