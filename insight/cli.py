@@ -83,6 +83,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         architecture=args.architecture,
         hyperparameters=hyperparameters,
         dataset=args.dataset,
+        rho=args.rho,
         target=args.target,
         n_train=args.n_train,
         n_validation=args.n_validation,
@@ -152,6 +153,31 @@ def _cmd_data_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data_generate_md(args: argparse.Namespace) -> int:
+    from .data.md import METHOD, generate_md, trajectory_path
+
+    output = args.output or trajectory_path(args.molecule)
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.frames, desc=f"{args.molecule} MD ({METHOD}, {args.temperature:g} K)", unit="frame", mininterval=2.0)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.update(done - bar.n)
+
+    trajectory = generate_md(args.molecule, args.frames, temperature=args.temperature, interval=args.interval,
+                             seed=args.seed, progress=progress)
+    if bar is not None:
+        bar.close()
+    path = trajectory.save(output)
+    energies = trajectory.energies
+    print(f"{path}: {len(trajectory)} frames of {args.molecule} ({METHOD}), energy spread "
+          f"{energies.std():.2f} kcal/mol, mean |F| {abs(trajectory.forces).mean():.2f} kcal/mol/Å")
+    return 0
+
+
 def _cmd_data_info(args: argparse.Namespace) -> int:
     from .data.flla import flla_csv_path
     from .data.registry import DATASETS
@@ -191,8 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", required=True, help="run folder (checkpoint, log.csv, best/)")
     p.add_argument("--interactions", "-T", type=int, default=None, help="number of interaction passes T")
     p.add_argument("--set", nargs="*", metavar="NAME=VALUE", help="other hyperparameters, e.g. cutoff=5.0")
-    p.add_argument("--dataset", default="qm9", choices=["qm9", "flla"],
-                   help="qm9 (molecules) or flla (Materials Project crystals; `insight data fetch flla` first)")
+    p.add_argument("--dataset", default="qm9",
+                   help="qm9 (molecules), flla (Materials Project crystals; `insight data fetch flla` first) or "
+                        "md:MOLECULE (a trajectory from `insight data generate-md MOLECULE`)")
+    p.add_argument("--rho", type=float, default=None,
+                   help="train on energies and forces with Eq. 5.7's trade-off rho (thesis: 0.01); MD data only")
     p.add_argument("--target", default=None, help="property (default: U0 for qm9, formation_energy_per_atom for flla)")
     p.add_argument("--n-train", type=int, default=None, help="default: 110,000 (qm9), 3,000 (flla)")
     p.add_argument("--n-validation", type=int, default=None, help="default: 10,000 (qm9), 438 (flla)")
@@ -221,6 +250,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--force", action="store_true", help="fetch again even if already cached")
     q.add_argument("--quiet", action="store_true")
     q.set_defaults(func=_cmd_data_fetch)
+    q = data_sub.add_parser("generate-md", help="an MD17-like trajectory with GFN2-xTB (tblite) at 500 K")
+    q.add_argument("molecule", help="benzene, toluene, malonaldehyde, 'salicylic acid', aspirin, ethanol, uracil, "
+                                    "naphthalene, or a SMILES")
+    q.add_argument("--frames", type=int, default=3000, help="frames to record (default 3000)")
+    q.add_argument("--interval", type=int, default=10, help="MD steps of 0.5 fs between frames (default 10)")
+    q.add_argument("--temperature", type=float, default=500.0, help="Kelvin (default 500, as MD17)")
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--output", "-o", default=None, help="file (default: the cache, for --dataset md:MOLECULE)")
+    q.add_argument("--quiet", action="store_true")
+    q.set_defaults(func=_cmd_data_generate_md)
     q = data_sub.add_parser("info", help="the datasets insight trains on and whether they are available")
     q.set_defaults(func=_cmd_data_info)
 

@@ -33,6 +33,7 @@ from .neighbors import neighbor_pairs
 from .structures import Structure
 from .models.base import AtomisticModel
 from .models.files import build_model, save_model
+from .models.layers import scatter_sum
 
 __all__ = ["TrainingConfig", "PackedStructures", "apply_dataset_defaults", "packed_test_data", "train", "evaluate",
            "load_split"]
@@ -67,10 +68,15 @@ class TrainingConfig:
     max_hours: float | None = None
     checkpoint_minutes: float = 5.0
     name: str | None = None
+    #: Eq. 5.7's energy-force trade-off: ``None`` trains on energies only; a number (thesis: 0.01) trains on
+    #: ``rho |E - E_hat|^2 + 1/n_atoms sum_i |F_i - F_hat_i|^2`` with forces ``-dE_hat/dr`` by autograd.
+    rho: float | None = None
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in ("exponential", "plateau"):
             raise ValueError(f"lr_schedule must be 'exponential' or 'plateau', got {self.lr_schedule!r}")
+        if self.rho is not None and self.rho < 0:
+            raise ValueError(f"rho (Eq. 5.7) must be >= 0, got {self.rho}")
 
 
 class PackedStructures:
@@ -91,6 +97,8 @@ class PackedStructures:
     cells
         Lattice vectors per structure, ``(n_structures, 3, 3)``, for periodic
         structures; ``None`` for molecules.
+    forces
+        Reference forces per atom, ``(n_atoms_total, 3)``, to train on (Eq. 5.7).
     """
 
     def __init__(
@@ -101,8 +109,12 @@ class PackedStructures:
         targets: np.ndarray,
         cutoff: float | None,
         cells: np.ndarray | None = None,
+        forces: np.ndarray | None = None,
     ):
         self.numbers = np.asarray(numbers, dtype=np.int64)
+        self.forces = None if forces is None else np.asarray(forces, dtype=np.float64).reshape(-1, 3)
+        if self.forces is not None and len(self.forces) != len(self.numbers):
+            raise ValueError(f"{len(self.forces)} force vectors for {len(self.numbers)} atoms")
         self.positions = np.asarray(positions, dtype=np.float64)
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self.targets = np.asarray(targets, dtype=np.float64)
@@ -163,6 +175,13 @@ class PackedStructures:
             mirrored=True,
         )
         return batch, torch.from_numpy(self.targets[rows]).to(dtype)
+
+    def atom_forces(self, rows: np.ndarray, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """Reference forces of the atoms of ``rows``, in the order of :meth:`batch`."""
+        if self.forces is None:
+            raise ValueError("these data have no forces")
+        atom_rows = np.concatenate([np.arange(self.offsets[k], self.offsets[k + 1]) for k in np.asarray(rows)])
+        return torch.from_numpy(self.forces[atom_rows]).to(dtype)
 
 
 # -- datasets ----------------------------------------------------------------------------
@@ -234,31 +253,44 @@ def load_split(model_folder: str | os.PathLike) -> dict[str, np.ndarray]:
 # -- evaluation --------------------------------------------------------------------------------
 
 
-@torch.no_grad()
-def predict_packed(model: AtomisticModel, data: PackedStructures, rows: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    out = []
+def predict_packed(
+    model: AtomisticModel, data: PackedStructures, rows: np.ndarray, batch_size: int = 256, forces: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Energies of ``rows`` (and, with ``forces``, the forces of their atoms, concatenated)."""
+    energies, atom_forces = [], []
     for start in range(0, len(rows), batch_size):
         batch, _ = data.batch(rows[start : start + batch_size], dtype=model.dtype)
-        out.append(model(batch.to(model.device)).energy.cpu().numpy())
-    return np.concatenate(out) if out else np.zeros(0)
+        with torch.set_grad_enabled(forces):
+            output = model(batch.to(model.device), forces=forces)
+        energies.append(output.energy.detach().cpu().numpy())
+        if forces:
+            atom_forces.append(output.forces.detach().cpu().numpy())
+    energy = np.concatenate(energies) if energies else np.zeros(0)
+    if not forces:
+        return energy
+    return energy, (np.concatenate(atom_forces) if atom_forces else np.zeros((0, 3)))
 
 
 def evaluate(
     model: AtomisticModel, data: PackedStructures, rows: np.ndarray, batch_size: int = 256
 ) -> tuple[dict[str, float], pd.DataFrame]:
-    """MAE and RMSE on ``rows``, overall and per molecule size.
+    """MAE and RMSE on ``rows``, overall and per molecule size; force errors too when the data have forces.
 
     Returns
     -------
     metrics
-        ``{"mae": ..., "rmse": ..., "n": ...}`` in the model's energy unit.
+        ``{"mae", "rmse", "n"}`` in the model's energy unit; with forces also
+        ``force_mae`` and ``force_rmse`` (over Cartesian components, as in
+        Table 5.4) and ``force_sq`` (mean squared norm of the force error per atom).
     per_size
         DataFrame with columns ``n_atoms``, ``count``, ``mae``, ``rmse``.
     """
     was_training = model.training
     model.eval()
-    predictions = predict_packed(model, data, rows, batch_size)
+    with_forces = data.forces is not None
+    predicted = predict_packed(model, data, rows, batch_size, forces=with_forces)
     model.train(was_training)
+    predictions = predicted[0] if with_forces else predicted
     errors = predictions - data.targets[rows]
     sizes = data.n_atoms[rows]
     frame = pd.DataFrame({"n_atoms": sizes, "abs_error": np.abs(errors), "sq_error": errors**2})
@@ -269,6 +301,11 @@ def evaluate(
     )
     per_size["rmse"] = np.sqrt(per_size.pop("mse"))
     metrics = {"mae": float(np.mean(np.abs(errors))), "rmse": float(np.sqrt(np.mean(errors**2))), "n": int(len(rows))}
+    if with_forces:
+        force_errors = predicted[1] - data.atom_forces(rows, torch.float64).numpy()
+        metrics["force_mae"] = float(np.mean(np.abs(force_errors)))
+        metrics["force_rmse"] = float(np.sqrt(np.mean(force_errors**2)))
+        metrics["force_sq"] = float(np.mean(np.sum(force_errors**2, axis=1)))
     return metrics, per_size
 
 
@@ -380,8 +417,12 @@ def train(
     new_log = not log_path.is_file()
     log_file = open(log_path, "a", newline="")
     writer = csv.writer(log_file)
+    with_forces = config.rho is not None
+    if with_forces and data.forces is None:
+        raise ValueError("rho is set (training on forces, Eq. 5.7) but the data have no forces")
     if new_log:
-        writer.writerow(["epoch", "step", "train_rmse", "val_mae", "val_rmse", "learning_rate", "seconds"])
+        writer.writerow(["epoch", "step", "train_loss" if with_forces else "train_rmse", "val_mae", "val_rmse"]
+                        + (["val_force_mae", "val_loss"] if with_forces else []) + ["learning_rate", "seconds"])
 
     best_dir = output / "best"
     base_card = {
@@ -416,7 +457,14 @@ def train(
                 lr = _learning_rate(config, state["step"], state["plateau_scale"])
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
+                if config.rho is None:
+                    loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
+                else:  # Eq. 5.7, averaged over the batch
+                    output = model(batch, forces=True, create_graph=True)
+                    reference = data.atom_forces(rows, targets.dtype).to(device)
+                    per_atom = ((output.forces - reference) ** 2).sum(dim=1)
+                    per_structure = scatter_sum(per_atom, batch.structure_index, len(rows)) / batch.n_atoms
+                    loss = config.rho * ((output.energy - targets) ** 2).mean() + per_structure.mean()
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
@@ -437,28 +485,33 @@ def train(
             state["epoch"] += 1
             state["position"] = 0
             state["seconds"] = time.time() - started
-            train_rmse = math.sqrt(squared / counted) if counted else math.nan  # nan: resumed after the last batch
+            # nan: resumed after the last batch; with forces the mean Eq. 5.7 loss, else the energy RMSE
+            train_rmse = (squared / counted if with_forces else math.sqrt(squared / counted)) if counted else math.nan
+            # Model selection: the energy MAE, or with forces the validation value of the Eq. 5.7 loss.
+            score = metrics["mae"] if not with_forces else config.rho * metrics["rmse"] ** 2 + metrics["force_sq"]
+            force_columns = [f"{metrics['force_mae']:.5f}", f"{score:.5f}"] if with_forces else []
             writer.writerow([state["epoch"], state["step"], f"{train_rmse:.5f}", f"{metrics['mae']:.5f}",
-                             f"{metrics['rmse']:.5f}", f"{lr:.3e}", f"{state['seconds']:.0f}"])
+                             f"{metrics['rmse']:.5f}"] + force_columns + [f"{lr:.3e}", f"{state['seconds']:.0f}"])
             log_file.flush()
-            improved = metrics["mae"] < state["best_mae"]
+            improved = score < state["best_mae"]
             if improved:
-                state["best_mae"] = metrics["mae"]
+                state["best_mae"] = score
                 state["epochs_since_best"] = 0
                 _write_best(model, best_dir, base_card, config, split, state, metrics, data)
             else:
                 state["epochs_since_best"] += 1
             if config.lr_schedule == "plateau":
-                if metrics["mae"] < state["plateau_best"]:
-                    state["plateau_best"], state["plateau_wait"] = metrics["mae"], 0
+                if score < state["plateau_best"]:
+                    state["plateau_best"], state["plateau_wait"] = score, 0
                 else:
                     state["plateau_wait"] += 1
                     if state["plateau_wait"] > config.plateau_patience:
                         state["plateau_scale"] *= config.plateau_factor
                         state["plateau_wait"] = 0
-            log(f"epoch {state['epoch']:4d}  step {state['step']:8d}  train RMSE {train_rmse:8.4f}  "
-                f"val MAE {metrics['mae']:8.4f} {unit}{'  *' if improved else ''}  lr {lr:.2e}  "
-                f"{state['seconds'] / 3600:.2f} h")
+            forces_text = f"  force MAE {metrics['force_mae']:8.4f} {unit}/Å" if with_forces else ""
+            log(f"epoch {state['epoch']:4d}  step {state['step']:8d}  train {'loss' if with_forces else 'RMSE'} "
+                f"{train_rmse:8.4f}  val MAE {metrics['mae']:8.4f} {unit}{forces_text}{'  *' if improved else ''}  "
+                f"lr {lr:.2e}  {state['seconds'] / 3600:.2f} h")
             checkpoint()
             last_checkpoint = time.time()
             if state["epochs_since_best"] >= config.early_stopping_patience:
@@ -494,5 +547,9 @@ def _write_best(model, best_dir, base_card, config, split, state, metrics, data)
         "hours": round(state["seconds"] / 3600, 3),
     }
     card["metrics"] = {"validation_mae": metrics["mae"], "validation_rmse": metrics["rmse"]}
+    if config.rho is not None:
+        card["training"]["rho"] = config.rho
+        card["training"]["loss"] = "rho |E - E_hat|^2 + 1/n_atoms sum_i |F_i - F_hat_i|^2 (Eq. 5.7)"
+        card["metrics"].update(validation_force_mae=metrics["force_mae"], validation_force_rmse=metrics["force_rmse"])
     save_model(model, best_dir, **card)
     np.savez_compressed(best_dir / SPLIT_FILE, **{k: np.asarray(v) for k, v in split.items()})

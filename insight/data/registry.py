@@ -66,14 +66,29 @@ DATASETS: dict[str, DatasetInfo] = {
 
 
 def dataset_info(name: str) -> DatasetInfo:
+    """Known datasets, and ``md:MOLECULE`` for trajectories made by ``insight data generate-md``."""
+    if name.startswith("md:"):
+        molecule = name[3:]
+        return DatasetInfo(
+            name=name,
+            description=f"{molecule} molecular dynamics at 500 K, GFN2-xTB energies and forces (not DFT)",
+            default_target="energy",
+            n_train=1_000,
+            n_validation=1_000,
+            id_key="frame",
+        )
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; insight trains on {', '.join(DATASETS)}")
+        raise ValueError(f"unknown dataset {name!r}; insight trains on {', '.join(DATASETS)} and md:MOLECULE")
     return DATASETS[name]
 
 
 def load_dataset(name: str):
     """The dataset object (:class:`~insight.data.qm9.QM9` or :class:`~insight.data.flla.FLLA`)."""
     dataset_info(name)
+    if name.startswith("md:"):
+        from .md import load_trajectory
+
+        return load_trajectory(name[3:])
     if name == "qm9":
         from .qm9 import load_qm9
 
@@ -85,7 +100,9 @@ def load_dataset(name: str):
 
 def target_info(name: str, target: str) -> tuple[str, bool]:
     """``(unit, intensive)`` of a dataset's property; intensive properties use mean pooling."""
-    if name == "qm9":
+    if name.startswith("md:"):
+        properties = {"energy": ("kcal/mol", False)}
+    elif name == "qm9":
         from .qm9 import QM9_PROPERTIES
 
         properties = {k: (unit, intensive) for k, (_c, unit, _f, intensive) in QM9_PROPERTIES.items()}
@@ -100,14 +117,20 @@ def target_info(name: str, target: str) -> tuple[str, bool]:
 
 def row_ids(name: str, dataset) -> np.ndarray:
     """One identifier per row (QM9 number or Materials Project id)."""
+    if name.startswith("md:"):
+        return np.arange(len(dataset))
     column = "index" if name == "qm9" else "material_id"
     values = dataset.table[column].to_numpy()
     return values.astype(str) if name != "qm9" else values
 
 
 def pack_dataset(dataset, target: str, cutoff: float | None):
-    """:class:`~insight.training.PackedStructures` of a whole dataset for one target."""
+    """:class:`~insight.training.PackedStructures` of a whole dataset for one target (with forces for MD)."""
     from ..training import PackedStructures
+    from .md import Trajectory
 
+    if isinstance(dataset, Trajectory):
+        return PackedStructures(dataset.flat_numbers, dataset.positions.reshape(-1, 3), dataset.offsets,
+                                dataset.target(target), cutoff, forces=dataset.forces.reshape(-1, 3))
     return PackedStructures(dataset.numbers, dataset.positions, dataset.offsets, dataset.target(target), cutoff,
                             cells=getattr(dataset, "cells", None))

@@ -1,0 +1,101 @@
+"""MD data (GFN2-xTB with tblite) and training on energies and forces (Eq. 5.7)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from conftest import DATA
+
+import insight
+from insight.data.md import EV_TO_KCAL_MOL, METHOD, Trajectory, generate_md
+from insight.data.registry import pack_dataset
+from insight.data.splits import random_split
+from insight.training import TrainingConfig, evaluate, train
+
+FIXTURE = DATA / "ethanol_md40.npz"
+
+
+@pytest.fixture(scope="module")
+def ethanol():
+    return Trajectory.load(FIXTURE)
+
+
+def test_generator_is_reproducible_from_its_seed():
+    settings = dict(n_frames=3, interval=2, equilibration_steps=5)
+    first, again = generate_md("ethanol", seed=3, **settings), generate_md("ethanol", seed=3, **settings)
+    other = generate_md("ethanol", seed=4, **settings)
+    np.testing.assert_allclose(first.positions, again.positions, atol=1e-8)
+    np.testing.assert_allclose(first.energies, again.energies, atol=1e-6)
+    assert np.abs(first.positions - other.positions).max() > 1e-3
+    assert first.metadata["method"] == METHOD and "GFN2-xTB" in first.structure(0).info["name"]
+    assert first.positions.shape == (3, 9, 3) and first.forces.shape == (3, 9, 3)
+
+
+def test_energies_and_forces_are_gfn2_in_kcal_mol(ethanol):
+    from tblite.ase import TBLite
+
+    atoms = ethanol.structure(5).to_ase()
+    atoms.calc = TBLite(method="GFN2-xTB", verbosity=0)
+    # A fresh SCF converges from a different guess than in the MD run: agreement to ~1e-3.
+    assert ethanol.energies[5] == pytest.approx(atoms.get_potential_energy() * EV_TO_KCAL_MOL, abs=1e-3)
+    np.testing.assert_allclose(ethanol.forces[5], atoms.get_forces() * EV_TO_KCAL_MOL, atol=1e-2)
+    # The stored forces are minus the gradient of the stored energies: a finite difference along them.
+    step = 1e-4 * ethanol.forces[5] / np.linalg.norm(ethanol.forces[5])
+    atoms.positions += step
+    lower = atoms.get_potential_energy() * EV_TO_KCAL_MOL
+    assert (lower - ethanol.energies[5]) == pytest.approx(-np.sum(step * ethanol.forces[5]), rel=1e-2)
+
+
+def test_save_and_load_round_trip(ethanol, tmp_path):
+    again = Trajectory.load(ethanol.save(tmp_path / "t.npz"))
+    np.testing.assert_array_equal(again.forces, ethanol.forces)
+    assert again.metadata == ethanol.metadata
+    with pytest.raises(FileNotFoundError, match="generate-md"):
+        Trajectory.load(tmp_path / "missing.npz")
+
+
+def _run(ethanol, output, rho, epochs=25):
+    data = pack_dataset(ethanol, "energy", None)
+    split = random_split(len(ethanol), 30, 5, seed=0)
+    config = TrainingConfig(architecture="schnet", dataset="md:ethanol", target="energy", rho=rho,
+                            hyperparameters=dict(n_features=16, n_filters=16, n_interactions=2, rbf_stop=6.0),
+                            n_train=30, n_validation=5, batch_size=10, learning_rate=3e-3, max_epochs=epochs,
+                            early_stopping_patience=1000)
+    torch.manual_seed(0)
+    best = train(config, output, data=data, split=split, progress=False, log=lambda _: None)
+    return insight.load_model(best), data, split
+
+
+def test_force_training_lowers_the_force_error(ethanol, tmp_path):
+    model, data, split = _run(ethanol, tmp_path / "forces", rho=0.01)
+    log = np.genfromtxt(tmp_path / "forces" / "log.csv", delimiter=",", names=True)
+    assert log["val_force_mae"][-1] < 0.7 * log["val_force_mae"][0]
+    assert log["train_loss"][-1] < log["train_loss"][0]
+    metrics, _ = evaluate(model, data, split["validation"])
+    assert {"force_mae", "force_rmse"} <= set(metrics)
+    assert model.card["training"]["rho"] == 0.01
+    # Training forces are what the model's autograd forces are compared with: check on one frame.
+    frame = ethanol.structure(int(split["train"][0]))
+    predicted = model.predict(frame, forces=True).forces[0]
+    batch, _ = data.batch(split["train"][:1], dtype=model.dtype)
+    np.testing.assert_allclose(model(batch, forces=True).forces.detach().numpy(), predicted, atol=1e-5)
+
+
+def test_energy_only_training_does_not_learn_forces_as_well(ethanol, tmp_path):
+    with_forces, data, split = _run(ethanol, tmp_path / "ef", rho=0.01)
+    energy_only, _, _ = _run(ethanol, tmp_path / "e", rho=None)
+    force_mae = {name: evaluate(m, data, split["validation"])[0]["force_mae"]
+                 for name, m in (("E+F", with_forces), ("E", energy_only))}
+    assert force_mae["E+F"] < force_mae["E"]
+
+
+def test_rho_without_forces_is_refused(tmp_path):
+    from insight.data.qm9 import parse_qm9_csv
+    from insight.training import PackedStructures
+
+    qm9 = parse_qm9_csv([DATA / "qm9_head40.csv"])
+    data = PackedStructures(qm9.numbers, qm9.positions, qm9.offsets, qm9.target("U0"), None)
+    config = TrainingConfig(architecture="schnet", rho=0.01, hyperparameters=dict(n_interactions=1), max_epochs=1)
+    with pytest.raises(ValueError, match="no forces"):
+        train(config, tmp_path / "run", data=data, split=random_split(40, 30, 5, 0), progress=False, log=print)
