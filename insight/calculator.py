@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
 from ase import units
 from ase.calculators.calculator import Calculator, all_changes
 
 from .models.base import AtomisticModel
 from .structures import Structure
 
-__all__ = ["InsightCalculator", "ENERGY_UNITS_IN_EV"]
+__all__ = ["InsightCalculator", "ENERGY_UNITS_IN_EV", "relax", "molecular_dynamics", "MDRun"]
 
 #: Model energy units in eV (ASE's unit).
 ENERGY_UNITS_IN_EV = {"eV": 1.0, "eV/atom": 1.0, "kcal/mol": units.kcal / units.mol, "Hartree": units.Hartree}
@@ -36,7 +40,90 @@ class InsightCalculator(Calculator):
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         super().calculate(atoms, properties, system_changes)
         prediction = self.model.predict(Structure.from_ase(self.atoms), forces="forces" in properties)
-        self.results["energy"] = float(prediction.energy[0]) * self.to_ev
+        # A mean-pooled model predicts an energy per atom; ASE needs the energy of the whole structure.
+        scale = self.to_ev * (len(self.atoms) if self.model.config.pooling == "mean" else 1.0)
+        self.results["energy"] = float(prediction.energy[0]) * scale
         self.results["energies"] = prediction.contributions[0] * self.to_ev
         if prediction.forces is not None:
-            self.results["forces"] = prediction.forces[0] * self.to_ev
+            self.results["forces"] = prediction.forces[0] * scale
+
+
+def relax(model: AtomisticModel, structure: Structure, fmax: float = 0.01, steps: int = 500) -> Structure:
+    """The structure relaxed with the model's forces (ASE BFGS until the largest force is below ``fmax`` eV/Å)."""
+    from ase.optimize import BFGS
+
+    atoms = structure.to_ase()
+    atoms.calc = InsightCalculator(model)
+    BFGS(atoms, logfile=None).run(fmax=fmax, steps=steps)
+    return Structure.from_ase(atoms, **structure.info)
+
+
+@dataclass
+class MDRun:
+    """A short simulation with a model: energies per recorded step (model units) and the frames."""
+
+    energies: pd.DataFrame
+    frames: list[Structure]
+
+    def drift(self) -> float:
+        """Largest deviation of the total energy from its start (model units)."""
+        total = self.energies["total"].to_numpy()
+        return float(np.max(np.abs(total - total[0])))
+
+
+def molecular_dynamics(
+    model: AtomisticModel,
+    structure: Structure,
+    steps: int,
+    timestep_fs: float = 0.5,
+    temperature: float = 300.0,
+    ensemble: str = "nve",
+    friction_per_fs: float = 0.01,
+    interval: int = 1,
+    seed: int = 0,
+) -> MDRun:
+    """Molecular dynamics with the model's energies and forces (ASE).
+
+    Velocities start from a Maxwell-Boltzmann distribution at ``temperature``
+    (seeded; no net momentum or rotation). ``ensemble="nve"`` integrates with
+    velocity Verlet (the total energy should be conserved), ``"nvt"`` with a
+    Langevin thermostat.
+
+    Returns
+    -------
+    MDRun
+        ``energies`` with ``step``, ``time_fs``, ``potential``, ``kinetic``,
+        ``total`` (in the model's energy unit) and ``temperature_K``, every
+        ``interval`` steps, and the frames at those steps.
+    """
+    from ase.md.langevin import Langevin
+    from ase.md.velocitydistribution import Stationary, ZeroRotation, thermalize_momenta
+    from ase.md.verlet import VelocityVerlet
+
+    if ensemble not in ("nve", "nvt"):
+        raise ValueError(f"ensemble must be 'nve' or 'nvt', got {ensemble!r}")
+    atoms = structure.to_ase()
+    calculator = InsightCalculator(model)
+    atoms.calc = calculator
+    rng = np.random.default_rng(seed)
+    thermalize_momenta(atoms, temperature_K=temperature, rng=rng)
+    Stationary(atoms)
+    if not structure.is_periodic:
+        ZeroRotation(atoms)
+    if ensemble == "nve":
+        dynamics = VelocityVerlet(atoms, timestep=timestep_fs * units.fs)
+    else:
+        dynamics = Langevin(atoms, timestep=timestep_fs * units.fs, temperature_K=temperature,
+                            friction=friction_per_fs / units.fs, rng=rng)
+    rows, frames = [], []
+
+    def record() -> None:
+        potential, kinetic = atoms.get_potential_energy(), atoms.get_kinetic_energy()
+        rows.append({"step": dynamics.nsteps, "time_fs": dynamics.nsteps * timestep_fs,
+                     "potential": potential / calculator.to_ev, "kinetic": kinetic / calculator.to_ev,
+                     "total": (potential + kinetic) / calculator.to_ev, "temperature_K": atoms.get_temperature()})
+        frames.append(Structure.from_ase(atoms, **structure.info))
+
+    dynamics.attach(record, interval=interval)
+    dynamics.run(steps)
+    return MDRun(pd.DataFrame(rows), frames)

@@ -99,3 +99,36 @@ def test_rho_without_forces_is_refused(tmp_path):
     config = TrainingConfig(architecture="schnet", rho=0.01, hyperparameters=dict(n_interactions=1), max_epochs=1)
     with pytest.raises(ValueError, match="no forces"):
         train(config, tmp_path / "run", data=data, split=random_split(40, 30, 5, 0), progress=False, log=print)
+
+
+def test_nve_with_a_shipped_model_conserves_energy():
+    from insight.calculator import molecular_dynamics, relax
+
+    model = insight.load_model("schnet-qm9", device="cpu")
+    start = relax(model, insight.example("ethanol"))
+    run = molecular_dynamics(model, start, steps=1000, timestep_fs=0.5, temperature=300.0, interval=10, seed=0)
+    energies = run.energies
+    assert len(energies) == 101 and energies["kinetic"].std() > 0.3  # the molecule moves
+    # Stated tolerance: total energy within 0.05 kcal/mol over 1,000 steps of 0.5 fs (float32 model),
+    # while kinetic and potential energy swing by several kcal/mol.
+    assert run.drift() < 0.05
+    assert np.ptp(energies["potential"]) > 2.0
+
+
+def test_calculator_scales_mean_pooled_models_to_the_whole_cell():
+    from insight.calculator import InsightCalculator
+
+    model = insight.load_model("schnet-mp", device="cpu").double()
+    atoms = insight.example("rock salt").repeated((2, 1, 1)).to_ase()
+    atoms.rattle(0.05, seed=1)
+    atoms.calc = InsightCalculator(model)
+    per_atom = model.predict(insight.Structure.from_ase(atoms)).energy[0]
+    assert atoms.get_potential_energy() == pytest.approx(per_atom * len(atoms))
+    forces = atoms.get_forces()
+    step, energies = 1e-4, []
+    for sign in (1, -1):  # central difference
+        moved = atoms.copy()
+        moved.calc = InsightCalculator(model)
+        moved.positions[1, 0] += sign * step
+        energies.append(moved.get_potential_energy())
+    assert (energies[0] - energies[1]) / (2 * step) == pytest.approx(-forces[1, 0], rel=1e-4, abs=1e-6)
