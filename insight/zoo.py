@@ -70,6 +70,8 @@ def publish(
     card["name"] = name
     card["metrics"] = {**card.get("metrics", {}), "test_mae": metrics["mae"], "test_rmse": metrics["rmse"],
                        "n_test": metrics["n"]}
+    if "force_mae" in metrics:
+        card["metrics"].update(test_force_mae=metrics["force_mae"], test_force_rmse=metrics["force_rmse"])
     card["metrics_per_size"] = per_size.to_dict(orient="list")
     reference = thesis_reference(card)
     if reference:
@@ -110,6 +112,8 @@ def render_card(card: dict[str, Any]) -> str:
     ]
     if "test_mae" in metrics:
         lines.append(f"| test MAE | **{metrics['test_mae']:.3f} {unit}** (RMSE {metrics['test_rmse']:.3f}) |")
+    if "test_force_mae" in metrics:
+        lines.append(f"| test force MAE | **{metrics['test_force_mae']:.3f} {unit}/Å** (per component) |")
     if "validation_mae" in metrics:
         lines.append(f"| validation MAE | {metrics['validation_mae']:.3f} {unit} |")
     if card.get("thesis"):

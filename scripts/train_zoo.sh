@@ -3,6 +3,7 @@
 #   bash scripts/train_zoo.sh big     # SchNet T=6, the model behind most analyses
 #   bash scripts/train_zoo.sh small   # DTNN T=3, then the T=1,2,3 comparison models
 #   bash scripts/train_zoo.sh dtnn3      # DTNN T=3 only, to HOURS_DTNN_T3 (default 4 h in all)
+#   bash scripts/train_zoo.sh md         # GFN2-xTB MD data and the MD models of issue 7
 #   bash scripts/train_zoo.sh materials  # periodic SchNet T=6 on the FLLA crystals (`insight data fetch flla` first)
 # Every run resumes from training-runs/<run>/checkpoint.pt and stops, resumably,
 # at its cumulative --hours budget; raise the budget to continue a run later.
@@ -37,6 +38,18 @@ case "${1:-}" in
     dtnn3)  # DTNN T=3 alone, to a larger budget
         train dtnn-qm9-T3 dtnn -T 3 "${dtnn_protocol[@]}" --plateau-patience 5 --hours "${HOURS_DTNN_T3:-4.0}"
         ;;
+    md)  # issue 7: GFN2-xTB trajectories, then SchNet T=3 on energies + forces, SchNet T=3 and DTNN T=2 on energies
+        for molecule in ${MD_MOLECULES:-ethanol malonaldehyde benzene}; do
+            [ -f "$(python -c "from insight.data.md import trajectory_path; print(trajectory_path('$molecule'))")" ] ||
+                OMP_NUM_THREADS=1 insight data generate-md "$molecule" --frames 5000 --quiet
+        done
+        for molecule in ${MD_MOLECULES:-ethanol malonaldehyde benzene}; do
+            md_protocol=(--dataset "md:$molecule" --n-train "${MD_N_TRAIN:-1000}" --n-validation 1000 --lr 1e-3 --plateau-patience 25 --patience 100)
+            train "schnet-md-$molecule-T3-ef" schnet -T 3 "${md_protocol[@]}" --rho 0.01 --hours "${HOURS_MD_EF:-0.5}"
+            train "schnet-md-$molecule-T3-e" schnet -T 3 "${md_protocol[@]}" --hours "${HOURS_MD_E:-0.25}"
+            train "dtnn-md-$molecule-T2" dtnn -T 2 "${md_protocol[@]}" --hours "${HOURS_MD_DTNN:-0.25}"
+        done
+        ;;
     materials)
         train schnet-mp-T6 schnet -T 6 --dataset flla --lr 5e-4 --plateau-patience 10 --patience 100 \
             --hours "${HOURS_MP:-2.3}"
@@ -47,7 +60,7 @@ case "${1:-}" in
             --hours "${HOURS_MP_EXP:-0.9}"
         ;;
     *)
-        echo "usage: bash scripts/train_zoo.sh big|small|dtnn3|materials|materials-thesis-schedule" >&2
+        echo "usage: bash scripts/train_zoo.sh big|small|dtnn3|md|materials|materials-thesis-schedule" >&2
         exit 2
         ;;
 esac
