@@ -20,7 +20,14 @@ from .analysis.alchemy import (
 )
 from .analysis.embeddings import element_family, embedding_group_structure, embedding_pca, periodic_table_position
 from .analysis.filters import filter_cuts, radial_filters
-from .analysis.partition import atomwise_energies, compare_models, contributions_over_dataset, element_summary
+from .analysis.partition import (
+    atomwise_energies,
+    compare_models,
+    contributions_over_dataset,
+    element_summary,
+    partition_agreement,
+    with_totals,
+)
 from .analysis.potential import (
     isosurface,
     local_potential,
@@ -78,6 +85,7 @@ __all__ = [
     "molecule_pair_sensitivity",
     "pair_distance_distribution",
     "pair_sensitivity",
+    "partition_agreement",
     "periodic_table_position",
     "planar_cut",
     "potential_grid",
@@ -87,6 +95,7 @@ __all__ = [
     "ring_stability",
     "six_membered_carbon_rings",
     "write_cube",
+    "with_totals",
     "write_surface",
     # core
     "AtomisticModel",

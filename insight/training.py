@@ -36,7 +36,7 @@ from .models.files import build_model, save_model
 from .models.layers import scatter_sum
 
 __all__ = ["TrainingConfig", "PackedStructures", "apply_dataset_defaults", "packed_test_data", "train", "evaluate",
-           "load_split"]
+           "load_split", "test_metrics"]
 
 SPLIT_FILE = "split.npz"
 #: Settings a resumed run takes from the new command rather than from its saved config.
@@ -239,6 +239,20 @@ def packed_test_data(model: AtomisticModel, split: dict[str, np.ndarray]) -> Pac
     if info.id_key in split and not np.array_equal(split[info.id_key], row_ids(name, dataset)):
         raise ValueError(f"the {name} data on this machine does not match the rows this model was trained on")
     return pack_dataset(dataset, model.card["target"], model.cutoff)
+
+
+def test_metrics(model_name_or_folder: str | os.PathLike, split_name: str = "test") -> dict[str, float]:
+    """A bundled or saved model's errors on its recorded test split (energies; forces for MD models)."""
+    from .models.files import _resolve, load_model
+
+    folder = _resolve(model_name_or_folder)
+    model = load_model(folder, device="cpu")
+    split = load_split(folder)
+    data = packed_test_data(model, split)
+    metrics, _ = evaluate(model, data, split[split_name])
+    metrics["mean_predictor_mae"] = float(np.mean(np.abs(data.targets[split[split_name]]
+                                                        - data.targets[split["train"]].mean())))
+    return metrics
 
 
 def load_split(model_folder: str | os.PathLike) -> dict[str, np.ndarray]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .models.files import CARD_FILE, WEIGHTS_FILE, load_model, pretrained_dir, save_model
 
-__all__ = ["THESIS_QM9_U0_MAE", "THESIS_MP_FORMATION_MAE", "thesis_reference", "publish", "render_card"]
+__all__ = ["THESIS_QM9_U0_MAE", "THESIS_MP_FORMATION_MAE", "find_models", "thesis_reference", "publish", "render_card"]
 
 #: QM9 U0 test MAE in kcal/mol reported in the thesis, keyed by (architecture, T).
 THESIS_QM9_U0_MAE: dict[tuple[str, int], tuple[float, str]] = {
@@ -29,6 +29,28 @@ THESIS_QM9_U0_MAE: dict[tuple[str, int], tuple[float, str]] = {
 
 #: Materials Project formation energies, eV/atom, N = 3,000 training crystals (Table 4.3).
 THESIS_MP_FORMATION_MAE = {"schnet": 0.127, "sine matrix": 0.37, "Ewald sum matrix": 0.49, "ext. Coulomb matrix": 0.64}
+
+
+def find_models(dataset: str | None = None, architecture: str | None = None, n_interactions: int | None = None,
+                forces: bool | None = None) -> list[str]:
+    """Names of bundled models whose cards match: training dataset (e.g. ``"md:benzene"``), architecture,
+    number of interactions, and whether they were trained on forces."""
+    from .models.files import list_pretrained
+
+    found = []
+    for name in list_pretrained():
+        card = json.loads((pretrained_dir() / name / CARD_FILE).read_text(encoding="utf-8"))
+        training = card.get("training", {})
+        if dataset is not None and training.get("dataset") != dataset:
+            continue
+        if architecture is not None and card.get("architecture") != architecture:
+            continue
+        if n_interactions is not None and card.get("hyperparameters", {}).get("n_interactions") != n_interactions:
+            continue
+        if forces is not None and (training.get("rho") is not None) != forces:
+            continue
+        found.append(name)
+    return found
 
 
 def thesis_reference(card: dict[str, Any]) -> dict[str, Any] | None:

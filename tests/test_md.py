@@ -132,3 +132,18 @@ def test_calculator_scales_mean_pooled_models_to_the_whole_cell():
         moved.positions[1, 0] += sign * step
         energies.append(moved.get_potential_energy())
     assert (energies[0] - energies[1]) / (2 * step) == pytest.approx(-forces[1, 0], rel=1e-4, abs=1e-6)
+
+
+def test_totals_and_partition_agreement_by_hand():
+    import pandas as pd
+
+    frame = pd.DataFrame({"model": ["a", "a", "a", "b", "b", "b"], "structure": [0, 0, 1, 0, 0, 1],
+                          "atom": [0, 1, 0, 0, 1, 0], "element": ["H", "C", "H", "H", "C", "H"],
+                          "E_i": [1.0, 2.0, 3.0, 2.0, 1.0, 3.0]})
+    combined = insight.with_totals(frame)
+    totals = combined[combined["element"] == "E (total)"].set_index(["model", "structure"])["E_i"]
+    assert totals.to_dict() == {("a", 0): 3.0, ("a", 1): 3.0, ("b", 0): 3.0, ("b", 1): 3.0}
+    agreement = insight.partition_agreement(combined).set_index("element")
+    # H: model a mean 2, model b mean 2.5 -> spread 0.25; the totals agree exactly.
+    assert agreement.loc["H", "spread_of_means"] == pytest.approx(0.25)
+    assert agreement.loc["E (total)", "spread_of_means"] == 0.0

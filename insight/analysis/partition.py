@@ -15,7 +15,8 @@ import pandas as pd
 from ..models.base import AtomisticModel
 from ..structures import Structure
 
-__all__ = ["atomwise_energies", "contributions_over_dataset", "compare_models", "element_summary"]
+__all__ = ["atomwise_energies", "contributions_over_dataset", "compare_models", "element_summary", "with_totals",
+           "partition_agreement"]
 
 
 def atomwise_energies(model: AtomisticModel, structure: Structure) -> pd.DataFrame:
@@ -120,3 +121,36 @@ def element_summary(contributions: pd.DataFrame, bins: int = 200) -> pd.DataFram
                      "std": values.std(), "peak": centers[peak], "fwhm": edges[above[-1] + 1] - edges[above[0]]})
     return pd.DataFrame(rows)
 
+
+
+def with_totals(contributions: pd.DataFrame, label: str = "E (total)") -> pd.DataFrame:
+    """``contributions`` plus one row per model and structure holding the pooled energy, as element ``label``,
+    so that the energy distribution shows as one more panel (bottom rows of Figs 3.9-3.11).
+
+    Sum pooling is assumed (the energy models of the thesis).
+    """
+    totals = contributions.groupby(["model", "structure"], sort=False)["E_i"].sum().reset_index()
+    totals["atom"] = -1
+    totals["element"] = label
+    combined = pd.concat([contributions, totals[contributions.columns]], ignore_index=True)
+    combined.attrs.update(contributions.attrs)
+    return combined
+
+
+def partition_agreement(contributions: pd.DataFrame) -> pd.DataFrame:
+    """How much models agree per element: mean and spread of ``E_i`` per model, and the spread across models.
+
+    Returns one row per element with ``mean_<model>`` columns, ``spread_of_means`` (standard deviation of
+    the models' means) and ``mean_width`` (average within-model standard deviation). Models that partition
+    alike have a spread of means far below the widths; equally accurate models with different partitionings
+    (sec. 3.6.1) do not.
+    """
+    stats = contributions.groupby(["element", "model"], sort=False)["E_i"].agg(["mean", "std"]).reset_index()
+    rows = []
+    for element, group in stats.groupby("element", sort=False):
+        row = {"element": element}
+        row.update({f"mean_{m}": v for m, v in zip(group["model"], group["mean"])})
+        row["spread_of_means"] = float(group["mean"].std(ddof=0))
+        row["mean_width"] = float(group["std"].mean())
+        rows.append(row)
+    return pd.DataFrame(rows)

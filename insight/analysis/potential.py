@@ -31,6 +31,7 @@ __all__ = [
     "potential_grid",
     "write_cube",
     "write_surface",
+    "potential_roughness",
 ]
 
 #: Level of the isosurface sum_i ||r - r_i||^-2 in Å^-2 (Figs 3.12-3.15).
@@ -263,3 +264,18 @@ def _symbol(probe: str | int) -> str:
     from ..structures import element_symbol
 
     return element_symbol(atomic_number(probe))
+
+
+def potential_roughness(surface: Isosurface) -> float:
+    """Mean change of ``Omega`` along the mesh edges of an isosurface, relative to its range.
+
+    Sharp, patchy potentials (the T = 1 artefacts of Fig. 3.15) score high; smooth
+    ones low. Independent of the energy scale, so models trained on different data compare.
+    """
+    if surface.values is None:
+        raise ValueError("the surface has no potential values; use potential_on_isosurface")
+    faces = surface.faces
+    edges = np.unique(np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [0, 2]]]), axis=1), axis=0)
+    values = surface.values
+    spread = float(np.ptp(values)) or 1.0
+    return float(np.mean(np.abs(values[edges[:, 0]] - values[edges[:, 1]])) / spread)

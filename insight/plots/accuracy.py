@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["errors_by_size_figure", "isomer_figure", "error_distribution_figure"]
+__all__ = ["errors_by_size_figure", "isomer_figure", "error_distribution_figure", "md_errors_figure"]
 
 
 def errors_by_size_figure(per_size: pd.DataFrame, unit: str = "kcal/mol") -> go.Figure:
@@ -41,4 +41,21 @@ def error_distribution_figure(distribution: pd.DataFrame, unit: str = "eV/atom",
     figure.update_layout(title="Distribution of absolute test errors", xaxis_title=f"absolute error ({unit})",
                          yaxis_title="% of test structures below", xaxis_type="log" if log_x else "linear",
                          yaxis_range=[0, 100], plot_bgcolor="white")
+    return figure
+
+
+def md_errors_figure(table: pd.DataFrame) -> go.Figure:
+    """Energy and force test errors per molecule and training mode (Tables 5.3, 5.4), log scale."""
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=2, subplot_titles=["energy MAE (kcal/mol)", "force MAE (kcal/mol/Å)"])
+    for k, ((architecture, mode), rows) in enumerate(table.groupby(["architecture", "trained_on"], sort=False)):
+        name = f"{'SchNet' if architecture == 'schnet' else 'DTNN'}, {mode}"
+        for col, column in ((1, "energy_mae"), (2, "force_mae")):
+            figure.add_trace(go.Bar(x=rows["molecule"], y=rows[column], name=name, legendgroup=name,
+                                    showlegend=col == 1, marker_color=["#1f77b4", "#d62728", "#2ca02c"][k % 3]),
+                             row=1, col=col)
+    figure.update_yaxes(type="log")
+    figure.update_layout(title="Held-out MD frames (GFN2-xTB), N = 1,000 training frames", barmode="group",
+                         plot_bgcolor="white")
     return figure

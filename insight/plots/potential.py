@@ -9,8 +9,8 @@ from ..analysis.potential import Isosurface, PotentialGrid
 from ..structures import Structure
 from .structure import _scene_layout, structure_traces
 
-__all__ = ["atoms_in_plane", "isosurface_figure", "isosurface_title", "planar_cut_figure", "planar_cuts_figure",
-           "potential_label"]
+__all__ = ["atoms_in_plane", "isosurface_figure", "isosurface_grid_figure", "isosurface_title", "planar_cut_figure",
+           "planar_cuts_figure", "potential_label"]
 
 
 def isosurface_figure(
@@ -129,4 +129,34 @@ def planar_cuts_figure(grids: dict[str, PotentialGrid], structures: dict[str, St
     probe = next(iter(grids.values())).probe
     figure.update_layout(title=title or f"Local chemical potentials Ω<sub>{probe}</sub>, planar cuts",
                          plot_bgcolor="white")
+    return figure
+
+
+def isosurface_grid_figure(surfaces: dict[tuple[str, str], Isosurface], title: str | None = None,
+                           colorscale: str = "RdBu_r") -> go.Figure:
+    """Isosurfaces in a grid, ``{(row, column): surface}`` (Fig. 3.15: training data by rows, T by columns);
+    each surface has its own colour range (written under its title), as in the thesis."""
+    from plotly.subplots import make_subplots
+
+    rows = list(dict.fromkeys(r for r, _ in surfaces))
+    columns = list(dict.fromkeys(c for _, c in surfaces))
+    titles = []
+    for r in rows:
+        for c in columns:
+            s = surfaces.get((r, c))
+            titles.append(f"{r}, {c}<br>{np.min(s.values):.1f} to {np.max(s.values):.1f} {s.unit}" if s else "")
+    figure = make_subplots(rows=len(rows), cols=len(columns), specs=[[{"type": "scene"}] * len(columns)] * len(rows),
+                           subplot_titles=titles, horizontal_spacing=0.01, vertical_spacing=0.06)
+    for i, r in enumerate(rows, start=1):
+        for j, c in enumerate(columns, start=1):
+            s = surfaces.get((r, c))
+            if s is None:
+                continue
+            v, f = s.vertices, s.faces
+            figure.add_trace(go.Mesh3d(x=v[:, 0], y=v[:, 1], z=v[:, 2], i=f[:, 0], j=f[:, 1], k=f[:, 2],
+                                       intensity=s.values, colorscale=colorscale, showscale=False, name="potential",
+                                       lighting=dict(ambient=0.6, diffuse=0.6, specular=0.1)), row=i, col=j)
+    axis = dict(visible=False)
+    figure.update_scenes(xaxis=axis, yaxis=axis, zaxis=axis, aspectmode="data", camera=dict(eye=dict(x=0, y=0, z=1.6)))
+    figure.update_layout(title=title or "Local chemical potentials on isosurfaces", margin=dict(l=0, r=0, t=80, b=0))
     return figure
