@@ -1,4 +1,5 @@
-"""Start the insight workbench: ``insight-app [--model NAME] [--model-dir DIR] [--host H] [--port P] [--device D]``."""
+"""Start the insight workbench: ``insight-app [--model NAME] [--model-dir DIR] [--schnetpack FILE --trust] [--host H]
+[--port P] [--device D]``."""
 
 from __future__ import annotations
 
@@ -22,14 +23,21 @@ def default_model(names: Sequence[str]) -> str | None:
     return next(iter(names), None)
 
 
-def create_app(model: str | None = None, model_dir: str | Path | None = None, device: str | None = None):
-    """The Dash app (also used by the tests); ``model`` is a name from the registry."""
+def create_app(model: str | None = None, model_dir: str | Path | None = None, device: str | None = None,
+               schnetpack_files: Sequence[str | Path] = (), trust: bool = False):
+    """The Dash app (also used by the tests); ``model`` is a name from the registry.
+
+    ``schnetpack_files`` are SchNetPack 2.x model files, converted once at start-up (they are pickles:
+    ``trust`` must be given) and offered in the model picker as ``FILE (SchNetPack)``.
+    """
     import insight
 
     from .state import Workbench
     from .workbench import build_app
 
     bench = Workbench(device=device, model_dir=Path(model_dir).expanduser() if model_dir else None)
+    for path in schnetpack_files:
+        bench.add_schnetpack(Path(path).expanduser(), trust=trust)
     names = list(bench.model_folders())
     bench.default = model or default_model(names)
     if bench.default is None:
@@ -47,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=None, help="port (default: a free one, printed at start-up)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
+    parser.add_argument("--schnetpack", action="append", default=[], metavar="FILE",
+                        help="a SchNetPack 2.x model file (best_model) to offer as well; repeatable; needs --trust")
+    parser.add_argument("--trust", action="store_true",
+                        help="allow reading --schnetpack files: they are pickles, and reading one runs code from it")
     return parser
 
 
@@ -59,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import insight
 
     try:
-        app = create_app(args.model, args.model_dir, args.device)
+        app = create_app(args.model, args.model_dir, args.device, args.schnetpack, args.trust)
     except (insight.ModelFileError, ValueError) as err:
         print(f"insight-app: error: {err}", file=sys.stderr)
         return 2

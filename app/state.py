@@ -60,6 +60,23 @@ class Workbench:
     _running: set = field(default_factory=set)
     _failures: dict = field(default_factory=dict)
     _stash: OrderedDict = field(default_factory=OrderedDict)
+    _converted: dict = field(default_factory=dict)
+
+    def add_schnetpack(self, path: Path, trust: bool) -> str:
+        """Convert a SchNetPack model file once into a private folder and offer it as ``FILE (SchNetPack)``."""
+        import atexit
+        import shutil
+        import tempfile
+
+        from insight.models.schnetpack import load_schnetpack
+
+        model = load_schnetpack(path, trust=trust)
+        folder = Path(tempfile.mkdtemp(prefix="insight-schnetpack-"))
+        atexit.register(shutil.rmtree, folder, True)
+        name = f"{path.name} (SchNetPack)"
+        insight.save_model(model, folder, **dict(model.card, name=name))
+        self._converted[name] = folder
+        return name
 
     def model_folders(self) -> dict[str, Path]:
         """Every model the app may load: bundled ones, their aliases, and folders under ``model_dir``."""
@@ -70,6 +87,7 @@ class Workbench:
             for card in sorted(self.model_dir.glob(f"*/{CARD_FILE}")):
                 if (card.parent / WEIGHTS_FILE).is_file():
                     folders[f"{card.parent.name} (user)"] = card.parent
+        folders.update(self._converted)
         return folders
 
     def model_options(self) -> list[dict[str, str]]:

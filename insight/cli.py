@@ -143,6 +143,18 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from .models import save_model
+    from .models.schnetpack import load_schnetpack
+
+    model = load_schnetpack(args.file, trust=args.trust, property=args.property, energy_unit=args.energy_unit)
+    card = dict(model.card, name=args.name or model.card.get("name"))
+    save_model(model, args.output, **card)
+    print(f"{args.file} (SchNetPack SchNet, T={model.n_interactions}, cutoff {model.cutoff} Å) written to "
+          f"{args.output} in insight's format: load it with insight.load_model({str(args.output)!r}), no --trust needed")
+    return 0
+
+
 def _cmd_data_fetch(args: argparse.Namespace) -> int:
     from .data.flla import fetch_flla, load_flla
 
@@ -241,6 +253,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_train)
 
+    p = sub.add_parser("convert", help="convert a SchNetPack 2.x model file (best_model) to insight's safe format")
+    p.add_argument("file", help="SchNetPack model file, e.g. best_model")
+    p.add_argument("--output", "-o", required=True, help="model folder to write")
+    p.add_argument("--trust", action="store_true",
+                   help="required: the file is a pickle and reading it runs code from it; only for files you trust")
+    p.add_argument("--property", default="energy", help="the SchNetPack output to convert (default energy)")
+    p.add_argument("--energy-unit", default="eV", help="its unit (SchNetPack files do not say; default eV)")
+    p.add_argument("--name", default=None, help="model name for the card")
+    p.set_defaults(func=_cmd_convert)
+
     p = sub.add_parser("data", help="datasets: fetch the FLLA crystals, list what is available")
     data_sub = p.add_subparsers(dest="data_command", required=True)
     q = data_sub.add_parser("fetch", help="download a dataset once into the cache folder")
@@ -283,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from .data.flla import FLLAError
+    from .models.files import ModelFileError
     from .structures import StructureError
 
     args = build_parser().parse_args(argv)
@@ -291,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"insight {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (StructureError, ValueError, FileNotFoundError, FLLAError) as err:
+    except (StructureError, ValueError, FileNotFoundError, FLLAError, ModelFileError) as err:
         print(f"insight {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -125,19 +125,24 @@ def _resolve(name_or_path: str | os.PathLike) -> Path:
 
 
 def load_model(
-    name_or_path: str | os.PathLike, device: str | torch.device | None = None, dtype: torch.dtype | None = None
+    name_or_path: str | os.PathLike, device: str | torch.device | None = None, dtype: torch.dtype | None = None,
+    trust: bool = False,
 ) -> AtomisticModel:
-    """Load a bundled model by name, or a model folder by path.
+    """Load a bundled model by name, a model folder by path, or a SchNetPack 2.x model file.
 
     Parameters
     ----------
     name_or_path
-        A bundled name such as ``"schnet-qm9"`` (see :func:`list_pretrained`), or a
-        folder (or a file inside it) with ``weights.safetensors`` and ``card.json``.
+        A bundled name such as ``"schnet-qm9"`` (see :func:`list_pretrained`), a
+        folder (or a file inside it) with ``weights.safetensors`` and ``card.json``,
+        or a SchNetPack ``best_model`` file (converted, see :mod:`insight.models.schnetpack`).
     device
         ``None`` picks CUDA when available, else the CPU.
     dtype
         Optional floating-point type, e.g. ``torch.float64`` for finite differences.
+    trust
+        Allow reading a SchNetPack file, a pickle that runs code when loaded.
+        Our own format never needs it.
 
     Returns
     -------
@@ -147,6 +152,15 @@ def load_model(
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
+    path = Path(name_or_path).expanduser()
+    if path.is_file() and path.name not in (WEIGHTS_FILE, CARD_FILE):
+        from .schnetpack import load_schnetpack
+
+        model = load_schnetpack(path, trust=trust)
+        if dtype is not None:
+            model = model.to(dtype)
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        return model.to(device).eval()
     folder = _resolve(name_or_path)
     card_path, weights_path = folder / CARD_FILE, folder / WEIGHTS_FILE
     if not card_path.is_file() or not weights_path.is_file():

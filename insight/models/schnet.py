@@ -51,6 +51,10 @@ class SchNetConfig:
         Fig. 4.2; SchNetPack 2 leaves it out.
     max_z
         Largest atomic number the embedding has a row for.
+    activation, output_activation
+        Non-linearity of the interaction blocks and of the output network:
+        ``"ssp"`` (shifted softplus, Eq. 4.8) or ``"silu"`` (SchNetPack 2's
+        default for its output network).
     """
 
     n_features: int = 64
@@ -66,17 +70,28 @@ class SchNetConfig:
     n_output_hidden: int = 32
     filter_last_activation: bool = True
     max_z: int = 100
+    activation: str = "ssp"
+    output_activation: str = "ssp"
 
+    def __post_init__(self) -> None:
+        for name in ("activation", "output_activation"):
+            if getattr(self, name) not in ACTIVATIONS:
+                raise ValueError(f"{name} must be one of {', '.join(ACTIVATIONS)}, got {getattr(self, name)!r}")
+
+
+
+#: Non-linearities by name.
+ACTIVATIONS = {"ssp": ShiftedSoftplus, "silu": nn.SiLU}
 
 
 class FilterNetwork(nn.Module):
     """Filter-generating network: Gaussian expansion -> dense ssp -> dense (ssp) (Fig. 4.2, right)."""
 
-    def __init__(self, n_rbf: int, n_filters: int, last_activation: bool):
+    def __init__(self, n_rbf: int, n_filters: int, last_activation: bool, activation: str = "ssp"):
         super().__init__()
         self.layers = nn.Sequential(
-            Dense(n_rbf, n_filters, activation=ShiftedSoftplus()),
-            Dense(n_filters, n_filters, activation=ShiftedSoftplus() if last_activation else None),
+            Dense(n_rbf, n_filters, activation=ACTIVATIONS[activation]()),
+            Dense(n_filters, n_filters, activation=ACTIVATIONS[activation]() if last_activation else None),
         )
 
     def forward(self, expanded_distances: torch.Tensor) -> torch.Tensor:
@@ -86,11 +101,12 @@ class FilterNetwork(nn.Module):
 class InteractionBlock(nn.Module):
     """atom-wise -> cfconv -> atom-wise, ssp -> atom-wise (Fig. 4.2, middle)."""
 
-    def __init__(self, n_features: int, n_filters: int, n_rbf: int, filter_last_activation: bool):
+    def __init__(self, n_features: int, n_filters: int, n_rbf: int, filter_last_activation: bool,
+                 activation: str = "ssp"):
         super().__init__()
         self.in2f = Dense(n_features, n_filters, bias=False)
-        self.filter_network = FilterNetwork(n_rbf, n_filters, filter_last_activation)
-        self.f2out = Dense(n_filters, n_features, activation=ShiftedSoftplus())
+        self.filter_network = FilterNetwork(n_rbf, n_filters, filter_last_activation, activation)
+        self.f2out = Dense(n_filters, n_features, activation=ACTIVATIONS[activation]())
         self.dense = Dense(n_features, n_features)
 
     def cfconv(
@@ -134,11 +150,12 @@ class SchNet(AtomisticModel):
         config = config or SchNetConfig(**overrides)
         super().__init__(config)
         self.interactions = nn.ModuleList(
-            InteractionBlock(config.n_features, config.n_filters, self.rbf.n_rbf, config.filter_last_activation)
+            InteractionBlock(config.n_features, config.n_filters, self.rbf.n_rbf, config.filter_last_activation,
+                             config.activation)
             for _ in range(config.n_interactions)
         )
         self.output_network = nn.Sequential(
-            Dense(config.n_features, config.n_output_hidden, activation=ShiftedSoftplus()),
+            Dense(config.n_features, config.n_output_hidden, activation=ACTIVATIONS[config.output_activation]()),
             Dense(config.n_output_hidden, 1),
         )
 

@@ -1,0 +1,102 @@
+"""Inference throughput of insight and SchNetPack 2.2 on the same SchNet model and the same QM9 molecules.
+
+    python benchmarks/schnetpack_comparison.py [--molecules 1000] [--threads 2] [--batch 100]
+
+Builds SchNetPack's QM9 SchNet (its qm9_atomwise configuration: F = 128, T = 6, 20 Gaussians, 5 Å cosine
+cutoff, SiLU output network) with random weights, converts it with insight.models.schnetpack, checks that
+both give the same energies, then times energies (and energies + forces) end to end, from structures to
+numbers, each with its own neighbour list (SchNetPack: matscipy; insight: its own), and the model alone.
+Needs the schnetpack extra: bash scripts/install_schnetpack.sh.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import torch
+from _common import best_of, qm9_molecules
+
+import insight
+from insight.models.schnetpack import from_schnetpack
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--molecules", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=100)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    import schnetpack as spk
+    import schnetpack.transform as trn
+
+    torch.manual_seed(0)
+    cutoff = 5.0
+    representation = spk.representation.SchNet(n_atom_basis=128, n_interactions=6,
+                                               radial_basis=spk.nn.GaussianRBF(n_rbf=20, cutoff=cutoff),
+                                               cutoff_fn=spk.nn.CosineCutoff(cutoff))
+    head = spk.atomistic.Atomwise(n_in=128, output_key="energy")
+
+    def network(with_forces: bool):  # the same modules, with or without SchNetPack's Forces output
+        outputs = [head] + ([spk.atomistic.Forces(energy_key="energy", force_key="forces")] if with_forces else [])
+        return spk.model.NeuralNetworkPotential(
+            representation=representation, input_modules=[spk.atomistic.PairwiseDistances()], output_modules=outputs,
+            postprocessors=[trn.CastTo64(), trn.AddOffsets("energy", add_mean=True,
+                                                          property_mean=torch.tensor(-4.0))]).eval()
+
+    models = {False: network(False), True: network(True)}
+    ours = from_schnetpack(models[True]).eval()
+    molecules = qm9_molecules(args.molecules)
+    atoms = [m.to_ase() for m in molecules]
+    converter = spk.interfaces.AtomsConverter(neighbor_list=trn.MatScipyNeighborList(cutoff=cutoff),
+                                              dtype=torch.float32)
+    batches = [atoms[k : k + args.batch] for k in range(0, len(atoms), args.batch)]
+
+    def spk_energies(with_forces: bool):
+        out = []
+        for batch in batches:
+            inputs = converter(batch)
+            if with_forces:
+                results = models[True](inputs)
+                out.append(results["energy"].detach())
+            else:
+                with torch.no_grad():
+                    out.append(models[False](inputs)["energy"])
+        return torch.cat(out).numpy()
+
+    def insight_energies(with_forces: bool):
+        return ours.predict(molecules, forces=with_forces, batch_size=args.batch).energy
+
+    reference, converted = spk_energies(False), insight_energies(False)
+    print(f"same model: largest energy difference {np.max(np.abs(reference - converted)):.2e} eV "
+          f"(float32) over {len(molecules)} QM9 molecules")
+    rows = []
+    for label, forces in (("energies", False), ("energies + forces", True)):
+        t_spk = best_of(lambda: spk_energies(forces))
+        t_ours = best_of(lambda: insight_energies(forces))
+        rows.append((label, len(molecules) / t_spk, len(molecules) / t_ours))
+    spk_inputs = [converter(batch) for batch in batches]
+    our_batches = [ours.batch(molecules[k : k + args.batch]) for k in range(0, len(molecules), args.batch)]
+
+    def spk_model_only():
+        with torch.no_grad():
+            for inputs in spk_inputs:
+                models[False](dict(inputs))
+
+    def insight_model_only():
+        with torch.no_grad():
+            for batch in our_batches:
+                ours(batch)
+
+    rows.append(("model only, energies", len(molecules) / best_of(spk_model_only),
+                 len(molecules) / best_of(insight_model_only)))
+    print(f"\n{args.threads} CPU threads, batches of {args.batch}, SchNet F=128 T=6 (SchNetPack's QM9 setting)")
+    print("| molecules/s | SchNetPack 2.2 | insight | ratio |")
+    print("|---|---|---|---|")
+    for label, spk_rate, our_rate in rows:
+        print(f"| {label} | {spk_rate:,.0f} | {our_rate:,.0f} | {our_rate / spk_rate:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
