@@ -661,6 +661,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
                                            bench.stash(isomers))
             columns = ["qm9_index", "smiles", "n_atoms", "reference", "predicted", "error"]
         else:
+            figure.update_layout(title="Error by unit-cell size (FLLA test crystals)")
             figure.update_xaxes(title="atoms in the unit cell")
             isomer_figure, isomer_token = _waiting("isomer ranking (Fig. 3.7) is a QM9 analysis"), None
             columns = ["material_id", "formula", "n_atoms", "reference", "predicted", "error"]
