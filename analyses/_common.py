@@ -43,7 +43,7 @@ class Run:
             self.files.append(path.name)
         if table is not None:
             path = self.output / f"{name}.csv"
-            table.to_csv(path, index=False)
+            table.to_csv(path, index=False, float_format="%.6g")
             self.files.append(path.name)
 
     def report(self, figure: str, finding: str, reproduced: bool | None, result: str,

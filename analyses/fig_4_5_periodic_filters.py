@@ -18,7 +18,7 @@ MODEL = "schnet-mp"
 def main(argv=None) -> None:
     run = start("fig_4_5", __doc__.splitlines()[0], argv)
     model = insight.load_model(MODEL, device="cpu")
-    resolution = 41 if run.quick else 121
+    resolution = 41 if run.quick else 81
     crystals = {name: insight.example(name) for name in ("diamond", "graphite")}
     cuts = [insight.filter_cuts(model, extent=5.0, resolution=resolution)]
     cuts += [insight.filter_cuts(model, extent=5.0, resolution=resolution, crystal=c) for c in crystals.values()]

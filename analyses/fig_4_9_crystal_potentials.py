@@ -19,7 +19,7 @@ MODEL = "schnet-mp"
 def main(argv=None) -> None:
     run = start("fig_4_9", __doc__.splitlines()[0], argv)
     model = insight.load_model(MODEL, device="cpu")
-    resolution = 40 if run.quick else 150
+    resolution = 40 if run.quick else 120
     crystals = {name: insight.example(name) for name in ("graphite", "diamond")}
     grids, tables, periodicity = {}, [], {}
     for name, crystal in crystals.items():
