@@ -222,7 +222,7 @@ class AtomisticModel(nn.Module):
         """All representations ``[x^(0), ..., x^(T)]`` from initial embeddings ``x0``."""
         if pairs.mirrored:
             half = self.pair_features(pairs.distances[: len(pairs.distances) // 2])
-            features = _repeat_twice(half)
+            features = half if getattr(self, "half_pair_features", False) else _repeat_twice(half)
         else:
             features = self.pair_features(pairs.distances)
         representations = [x0]

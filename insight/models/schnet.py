@@ -119,6 +119,15 @@ class InteractionBlock(nn.Module):
         """``sum_j y_j * W(r_i - r_j)`` (Eq. 4.5), averaged over neighbours for crystals (Eq. 4.14)."""
         if pairs.dense_senders is not None:
             summed = (filters.view(pairs.n_receivers, pairs.dense_senders, -1) * y_senders).sum(1)
+        elif pairs.mirrored and 2 * filters.shape[0] == pairs.idx_i.shape[0]:
+            # Filters of the first half only: each unordered pair sends both ways with the same filter.
+            half = filters.shape[0]
+            first, second = pairs.idx_i[:half], pairs.idx_j[:half]
+            to_first, to_second = y_senders[second] * filters, y_senders[first] * filters
+            if pairs.weights is not None:
+                to_first = to_first * pairs.weights[:half, None]
+                to_second = to_second * pairs.weights[half:, None]
+            summed = scatter_sum(to_first, first, pairs.n_receivers).index_add_(0, second, to_second)
         else:
             messages = y_senders[pairs.idx_j] * filters
             if pairs.weights is not None:
@@ -145,6 +154,8 @@ class SchNet(AtomisticModel):
 
     architecture = "schnet"
     Config = SchNetConfig
+    #: cfconv takes the filters of the first half of a mirrored pair list (no copy for the second half).
+    half_pair_features = True
 
     def __init__(self, config: SchNetConfig | None = None, **overrides):
         config = config or SchNetConfig(**overrides)
