@@ -44,7 +44,8 @@ def _choose(dash_duo, dropdown: str, text: str) -> None:
     dash_duo.find_element(dropdown).click()
     options = _wait_for(lambda: [o for o in dash_duo.driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option")
                                  if text in o.text], message=f"option {text!r}")
-    options[0].click()
+    # A long list shows a search box that can cover the first options: click through the script.
+    dash_duo.driver.execute_script("arguments[0].click()", options[0])
 
 
 def _wait_for(condition, timeout: float = 60.0, message: str = "condition"):
