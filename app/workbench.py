@@ -34,6 +34,8 @@ from .state import Workbench, structure_from_json, structure_to_json
 #: Largest upload accepted, in bytes.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 DEFAULT_EXAMPLE = "phenol"
+#: Rows listed for a QM9 or Materials Project search.
+MAX_SEARCH_RESULTS = 200
 #: Isosurface grid spacing in the app (Å): ~6,000 vertices for a QM9 molecule keep redraws quick in the
 #: browser; the downloaded surface uses the library's finer default.
 APP_ISOSURFACE_SPACING = 0.15
@@ -279,8 +281,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
             hits = np.nonzero((formulas == query) | (table["smiles"].to_numpy() == query))[0]
         if len(hits) == 0:
             raise UserError(f"no QM9 molecule matches {query!r}; try an index (1-133885), a formula or a SMILES")
-        options = [{"label": f"QM9 {table['index'][k]}: {table['smiles'][k]}", "value": int(k)} for k in hits[:200]]
-        return options, options[0]["value"], f"{len(hits)} matches" + (" (first 200 shown)" if len(hits) > 200 else "")
+        return _search_results(hits, lambda k: f"QM9 {table['index'][k]}: {table['smiles'][k]}")
 
     @app.callback(Output("mp-results", "options"), Output("mp-results", "value"), Output("input-message",
                   "children", allow_duplicate=True), Input("mp-query", "value"), prevent_initial_call=True)
@@ -295,10 +296,8 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         if len(hits) == 0:
             raise UserError(f"no FLLA crystal matches {query!r}; try a Materials Project id (mp-48) or a reduced "
                             "formula (C, NaCl, Al2O3)")
-        options = [{"label": f"{ids[k]}: {formulas[k]}, {table['n_atoms'][k]} atoms, "
-                             f"ΔH_f = {table['formation_energy_per_atom'][k]:.3f} eV/atom", "value": int(k)}
-                   for k in hits[:200]]
-        return options, options[0]["value"], f"{len(hits)} matches" + (" (first 200 shown)" if len(hits) > 200 else "")
+        return _search_results(hits, lambda k: f"{ids[k]}: {formulas[k]}, {table['n_atoms'][k]} atoms, "
+                                               f"ΔH_f = {table['formation_energy_per_atom'][k]:.3f} eV/atom")
 
     @app.callback(Output("probe", "options"), Output("probe", "value"), Output("morph-element", "options"),
                   Output("morph-element", "value"), Input("model", "value"), State("probe", "value"),
@@ -709,6 +708,13 @@ def _cached_isosurface(numbers: tuple, positions: bytes, level: float):
     """The isosurface of a molecule (cached: changing the probe does not move it)."""
     structure = insight.Structure(numbers, np.frombuffer(positions).reshape(-1, 3))
     return insight.isosurface(structure, level=level, spacing=APP_ISOSURFACE_SPACING)
+
+
+def _search_results(hits: np.ndarray, label) -> tuple[list[dict], int, str]:
+    """Dropdown options for the first ``MAX_SEARCH_RESULTS`` rows found, the first one picked, and a count."""
+    options = [{"label": label(k), "value": int(k)} for k in hits[:MAX_SEARCH_RESULTS]]
+    shown = f" (first {MAX_SEARCH_RESULTS} shown)" if len(hits) > MAX_SEARCH_RESULTS else ""
+    return options, options[0]["value"], f"{len(hits)} matches{shown}"
 
 
 def _example_options() -> list[dict]:

@@ -26,11 +26,9 @@ def main() -> None:
         unit = model.energy_unit
         mae = card.get("metrics", {}).get("test_mae")
         if args.recompute:
-            from insight.models.files import pretrained_dir
-            from insight.training import evaluate, load_split, packed_test_data
+            from insight.training import test_metrics
 
-            split = load_split(pretrained_dir() / name)
-            mae = evaluate(model, packed_test_data(model, split), split["test"])[0]["mae"]
+            mae = test_metrics(name)["mae"]
         reference = thesis_reference(card)
         thesis = f"{reference['test_mae']} ({reference['source']})" if reference else "—"
         mae_text = f"{mae:.3f} {unit}" if mae is not None else "not evaluated"

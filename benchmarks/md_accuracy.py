@@ -13,11 +13,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 import insight
 from insight.models.files import pretrained_dir
-from insight.training import evaluate, load_split, packed_test_data
+from insight.training import test_metrics
 
 #: Thesis SchNet (T=3) at N = 1,000 on MD17 (DFT): energy MAE (Table 5.3), force MAE (Table 5.4), kcal/mol(/Å).
 THESIS_SCHNET_N1000 = {
@@ -45,16 +43,14 @@ def main() -> None:
         dataset = training.get("dataset", "")
         if not dataset.startswith("md:"):
             continue
-        split = load_split(folder)
-        data = packed_test_data(model, split)
-        metrics, _ = evaluate(model, data, split["test"])
+        metrics = test_metrics(folder)
         molecule = dataset[3:]
         kind = "energy+forces" if training.get("rho") is not None else "energy"
         thesis = THESIS_SCHNET_N1000.get(molecule)
         column = 1 if kind == "energy+forces" else 0
         reference = (f"{thesis['energy'][column]} / {thesis['forces'][column]}"
                      if thesis and model.card["architecture"] == "schnet" else "—")
-        mean_predictor = np.mean(np.abs(data.targets[split["test"]] - data.targets[split["train"]].mean()))
+        mean_predictor = metrics["mean_predictor_mae"]
         print(f"| {folder.parent.name if folder.name == 'best' else folder.name} | {molecule} (GFN2-xTB) | {kind} "
               f"| {training.get('n_train')} | {metrics['mae']:.3f} kcal/mol (mean predictor {mean_predictor:.2f}) "
               f"| {metrics['force_mae']:.3f} kcal/mol/Å | {reference} |")

@@ -29,6 +29,7 @@ import pandas as pd
 import torch
 
 from .batch import Batch
+from .data.storage import concatenated_ranges
 from .neighbors import neighbor_pairs
 from .structures import Structure
 from .models.base import AtomisticModel
@@ -153,8 +154,8 @@ class PackedStructures:
     def batch(self, rows: np.ndarray, dtype: torch.dtype = torch.float32) -> tuple[Batch, torch.Tensor]:
         rows = np.asarray(rows, dtype=np.int64)
         counts = self.n_atoms[rows]
-        atom_rows = np.concatenate([np.arange(self.offsets[k], self.offsets[k + 1]) for k in rows])
-        pair_rows = np.concatenate([np.arange(self.pair_offsets[k], self.pair_offsets[k + 1]) for k in rows])
+        atom_rows = concatenated_ranges(self.offsets, rows)
+        pair_rows = concatenated_ranges(self.pair_offsets, rows)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         pair_counts = np.diff(self.pair_offsets)[rows]
         shift = np.repeat(starts, pair_counts)
@@ -180,8 +181,7 @@ class PackedStructures:
         """Reference forces of the atoms of ``rows``, in the order of :meth:`batch`."""
         if self.forces is None:
             raise ValueError("these data have no forces")
-        atom_rows = np.concatenate([np.arange(self.offsets[k], self.offsets[k + 1]) for k in np.asarray(rows)])
-        return torch.from_numpy(self.forces[atom_rows]).to(dtype)
+        return torch.from_numpy(self.forces[concatenated_ranges(self.offsets, rows)]).to(dtype)
 
 
 # -- datasets ----------------------------------------------------------------------------

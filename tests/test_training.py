@@ -111,3 +111,12 @@ def test_resume_after_the_last_batch_of_an_epoch(qm9_head, tmp_path):
     torch.save(checkpoint, path)
     _tiny_run(qm9_head, tmp_path / "run", max_epochs=1)
     assert torch.load(path, weights_only=True)["state"]["epoch"] == 1
+
+
+def test_concatenated_ranges_equal_the_loop():
+    from insight.data.storage import concatenated_ranges
+
+    offsets = np.array([0, 3, 3, 7, 9, 9])
+    for rows in ([2, 0, 1, 3], [1, 4], [], [3, 3]):
+        expected = np.concatenate([np.arange(offsets[k], offsets[k + 1]) for k in rows] + [np.zeros(0, int)])
+        np.testing.assert_array_equal(concatenated_ranges(offsets, np.array(rows, dtype=int)), expected)

@@ -36,6 +36,7 @@ import pandas as pd
 from ..structures import Structure, StructureError, atomic_number
 from .qm9 import cache_dir
 from .splits import random_split
+from .storage import concatenated_ranges, load_cache, save_cache
 
 __all__ = [
     "FLLA",
@@ -116,7 +117,7 @@ class FLLA:
         """A smaller FLLA with the given rows, in that order."""
         rows = np.asarray(rows, dtype=np.int64)
         counts = np.diff(self.offsets)[rows]
-        atom_rows = np.concatenate([np.arange(self.offsets[k], self.offsets[k + 1]) for k in rows])
+        atom_rows = concatenated_ranges(self.offsets, rows)
         return FLLA(
             numbers=self.numbers[atom_rows],
             positions=self.positions[atom_rows],
@@ -336,15 +337,11 @@ def load_flla(path: str | os.PathLike | None = None) -> FLLA:
                         "(downloads matminer 0.4.0's source with pip)")
     cached = _cache_path()
     if cached.is_file() and cached.stat().st_mtime >= csv_path.stat().st_mtime:
-        with np.load(cached, allow_pickle=False) as data:
-            table = pd.DataFrame({k[6:]: data[k] for k in data.files if k.startswith("table_")})
-            return FLLA(data["numbers"], data["positions"], data["offsets"], data["cells"], table)
+        arrays, table = load_cache(cached)
+        return FLLA(arrays["numbers"], arrays["positions"], arrays["offsets"], arrays["cells"], table)
     flla = parse_flla_csv(csv_path)
-    tmp = cached.with_suffix(".tmp.npz")
-    arrays = {f"table_{c}": flla.table[c].to_numpy(dtype=None if pd.api.types.is_numeric_dtype(flla.table[c]) else str)
-              for c in flla.table}
-    np.savez(tmp, numbers=flla.numbers, positions=flla.positions, offsets=flla.offsets, cells=flla.cells, **arrays)
-    tmp.replace(cached)
+    save_cache(cached, flla.table, numbers=flla.numbers, positions=flla.positions, offsets=flla.offsets,
+               cells=flla.cells)
     return flla
 
 

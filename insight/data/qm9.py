@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..structures import Structure, StructureError
+from .storage import concatenated_ranges, load_cache, save_cache
 
 __all__ = ["QM9", "QM9_PROPERTIES", "ATOM_REFERENCES_HARTREE", "HARTREE_TO_KCAL_MOL", "load_qm9", "qm9_split"]
 
@@ -122,7 +123,7 @@ class QM9:
         """A smaller QM9 with the given rows, in that order."""
         rows = np.asarray(rows, dtype=np.int64)
         counts = np.diff(self.offsets)[rows]
-        atom_rows = np.concatenate([np.arange(self.offsets[k], self.offsets[k + 1]) for k in rows])
+        atom_rows = concatenated_ranges(self.offsets, rows)
         return QM9(
             numbers=self.numbers[atom_rows],
             positions=self.positions[atom_rows],
@@ -182,19 +183,15 @@ def load_qm9(cache: bool = True, progress: bool = True) -> QM9:
     """All of QM9, parsed once from qm9pack's CSVs and then read from the cache (about a second)."""
     path = cache_dir() / f"qm9-v{_CACHE_VERSION}.npz"
     if cache and path.is_file():
-        with np.load(path, allow_pickle=False) as data:
-            table = pd.DataFrame({k[6:]: data[k] for k in data.files if k.startswith("table_")})
-            return QM9(data["numbers"].astype(np.int64), data["positions"], data["offsets"], table)
+        arrays, table = load_cache(path)
+        return QM9(arrays["numbers"].astype(np.int64), arrays["positions"], arrays["offsets"], table)
     if progress:
         print("parsing QM9 from qm9pack's CSV files (once; about a minute) ...", flush=True)
     folder = qm9pack_data_dir()
     qm9 = parse_qm9_csv(sorted(folder.glob("qm9_part*.csv")))
     if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        arrays = {f"table_{c}": qm9.table[c].to_numpy(dtype=str if c == "smiles" else None) for c in qm9.table}
-        np.savez(tmp, numbers=qm9.numbers.astype(np.int8), positions=qm9.positions, offsets=qm9.offsets, **arrays)
-        tmp.replace(path)
+        save_cache(path, qm9.table, numbers=qm9.numbers.astype(np.int8), positions=qm9.positions,
+                   offsets=qm9.offsets)
     return qm9
 
 

@@ -155,8 +155,7 @@ def from_schnetpack(model: Any, property: str = "energy", energy_unit: str = "eV
         neighbor_average=False,
         pooling="sum" if head.aggregation_mode == "sum" else "mean",
         n_output_hidden=layers[0].out_features,
-        filter_last_activation=not isinstance(interactions[0].filter_network[1].activation, type(None))
-        and _is_activation(interactions[0].filter_network[1].activation),
+        filter_last_activation=_is_activation(interactions[0].filter_network[1].activation),
         max_z=representation.embedding.num_embeddings - 1,
         activation=activation,
         output_activation=output_activation,
