@@ -10,6 +10,7 @@ every script and gathers the reports into ``REPORT.md``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import warnings
@@ -35,26 +36,40 @@ class Run:
 
     def save(self, name: str, figure, table: pd.DataFrame | None = None, width: int = 1000,
              height: int = 650) -> None:
-        """Write ``name.png``, ``name.svg`` and (with ``table``) ``name.csv`` into the output folder."""
+        """Write ``name.png``, ``name.svg`` and (with ``table``) ``name.csv`` into the output folder.
+
+        3D figures are written as PNG only: the SVG of a WebGL scene is a bitmap in an SVG wrapper,
+        as large as the PNG and no sharper.
+        """
         figure.update_layout(font=dict(size=15), template="plotly_white")
-        for suffix in ("png", "svg"):
+        three_d = any(trace.type in ("mesh3d", "scatter3d", "surface", "isosurface", "volume")
+                      for trace in figure.data)
+        for suffix in ("png",) if three_d else ("png", "svg"):
             path = self.output / f"{name}.{suffix}"
-            figure.write_image(path, width=width, height=height, scale=2 if suffix == "png" else 1)
+            figure.write_image(path, width=width, height=height, scale=1 if three_d or suffix == "svg" else 2)
             self.files.append(path.name)
         if table is not None:
             path = self.output / f"{name}.csv"
             table.to_csv(path, index=False, float_format="%.6g")
             self.files.append(path.name)
 
+    def save_table(self, name: str, table: pd.DataFrame) -> None:
+        """Write a table without a figure as ``name.csv``."""
+        path = self.output / f"{name}.csv"
+        table.to_csv(path, index=False, float_format="%.6g")
+        self.files.append(path.name)
+
     def report(self, figure: str, finding: str, reproduced: bool | None, result: str,
-               numbers: dict[str, Any] | None = None) -> None:
+               numbers: dict[str, Any] | None = None, key: str | None = None) -> None:
         """Record the thesis' finding (one sentence), whether we reproduce it, and our numbers.
 
-        ``reproduced`` is ``None`` where the shipped models cannot test the finding.
+        ``reproduced`` is ``None`` where the shipped models cannot test the finding. ``key``
+        names the entry when one script reports on several figures or tables.
         """
-        entry = {"key": self.key, "figure": figure, "finding": finding, "reproduced": reproduced, "result": result,
+        key = key or self.key
+        entry = {"key": key, "figure": figure, "finding": finding, "reproduced": reproduced, "result": result,
                  "numbers": numbers or {}, "files": self.files, "quick": self.quick}
-        (self.output / f"{self.key}.report.json").write_text(json.dumps(entry, indent=2, default=float) + "\n")
+        (self.output / f"{key}.report.json").write_text(json.dumps(entry, indent=2, default=float) + "\n")
 
 
 def start(key: str, description: str, argv: list[str] | None = None) -> Run:
@@ -87,3 +102,45 @@ def start_image_server() -> None:
     except Exception as err:  # noqa: BLE001 - say what is missing instead of a traceback from deep inside
         sys.exit(f"cannot start Chromium for image export ({err}); install it, e.g. apt-get install chromium")
     _server_started = True
+
+
+def test_structures(model_name: str, n: int, seed: int = 0):
+    """Up to ``n`` structures drawn at random (seeded) from a bundled model's own test split."""
+    import numpy as np
+
+    from insight.data.registry import load_dataset
+    from insight.models.files import load_model
+    from insight.training import load_split
+
+    dataset_name = load_model(model_name, device="cpu").card.get("training", {}).get("dataset", "qm9")
+    test = load_split(model_name)["test"]
+    rows = np.sort(np.random.default_rng(seed).choice(test, size=min(n, len(test)), replace=False))
+    return load_dataset(dataset_name).structures(rows)
+
+
+def md_evaluation_frames(molecule: str, model_name: str, quick: bool, n_quick: int = 40):
+    """``(trajectory, rows, description)``: the frames an MD model is evaluated on.
+
+    Normally its recorded test frames of the GFN2-xTB trajectory it was trained on. Where that trajectory has not
+    been generated on this machine (``insight data generate-md``, minutes per molecule), quick mode runs a short
+    independent trajectory of the same molecule from another seed instead: frames no model has seen.
+    """
+    import numpy as np
+
+    from insight.data.md import load_trajectory, trajectory_path
+    from insight.training import load_split
+
+    if trajectory_path(molecule).is_file():
+        trajectory = load_trajectory(molecule)
+        return trajectory, load_split(model_name)["test"], "test frames of the training trajectory"
+    if not quick:
+        sys.exit(f"the {molecule} trajectory is missing: run `insight data generate-md {molecule} --frames 5000`")
+    trajectory = _independent_trajectory(molecule, n_quick)
+    return trajectory, np.arange(len(trajectory)), f"{n_quick} frames of an independent trajectory (seed 1)"
+
+
+@functools.lru_cache(maxsize=None)
+def _independent_trajectory(molecule: str, n_frames: int):
+    from insight.data.md import generate_md
+
+    return generate_md(molecule, n_frames, seed=1, equilibration_steps=400)

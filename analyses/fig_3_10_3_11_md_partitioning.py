@@ -8,13 +8,10 @@ Our trajectories are GFN2-xTB MD at 500 K computed here (`insight data generate-
 
 from __future__ import annotations
 
-from _common import start
+from _common import md_evaluation_frames, start
 
 import insight
-from insight.data.md import load_trajectory
 from insight.plots.partition import distributions_figure
-from insight.training import load_split
-from insight.models.files import pretrained_dir
 from insight.zoo import find_models
 
 FIGURES = {"benzene": "Fig. 3.10", "malonaldehyde": "Fig. 3.11"}
@@ -29,15 +26,14 @@ def main(argv=None) -> None:
             missing.append(molecule)
             continue
         models = {name: insight.load_model(name, device="cpu") for name in names}
-        trajectory = load_trajectory(molecule)
-        test = load_split(pretrained_dir() / names[0])["test"]
+        trajectory, test, source = md_evaluation_frames(molecule, names[0], run.quick)
         frames = test[:: max(1, len(test) // (200 if run.quick else 2000))]
         contributions = insight.with_totals(insight.contributions_over_dataset(models, trajectory.structures(frames),
                                                                                progress=False))
         elements = list(dict.fromkeys(trajectory.structure(0).symbols)) + ["E (total)"]
         figure = distributions_figure(contributions, elements)
         figure.update_layout(title=f"{label}: E_i of DTNN (T=2) models trained on {molecule} MD (GFN2-xTB), "
-                                   f"{len(frames)} test frames")
+                                   f"{len(frames)} {source}")
         run.save(f"fig_{label[5:].replace('.', '_')}_{molecule}_partitioning", figure, contributions, width=1000,
                  height=260 * len(elements) + 150)
         results[molecule] = (len(models), insight.partition_agreement(contributions))

@@ -19,7 +19,7 @@ from insight.zoo import find_models
 def main(argv=None) -> None:
     run = start("fig_3_15", __doc__.splitlines()[0], argv)
     benzene = insight.example("benzene")
-    spacing = 0.2 if run.quick else 0.08
+    spacing = 0.2 if run.quick else 0.1
     surfaces, tables, roughness = {}, [], {}
     for row, dataset in (("QM9", "qm9"), ("MD benzene", "md:benzene")):
         for t in (1, 2, 3):

@@ -16,7 +16,6 @@ from _common import start
 import insight
 from insight.analysis.baselines import fit_sine_matrix_model
 from insight.data.flla import load_flla
-from insight.models.files import pretrained_dir
 from insight.plots.accuracy import error_distribution_figure
 from insight.training import load_split
 from insight.zoo import THESIS_MP_FORMATION_MAE
@@ -27,7 +26,7 @@ MODEL = "schnet-mp"
 def main(argv=None) -> None:
     run = start("table_4_3", __doc__.splitlines()[0], argv)
     model = insight.load_model(MODEL, device="cpu")
-    split = load_split(pretrained_dir() / MODEL)
+    split = load_split(MODEL)
     flla = load_flla()
     targets = flla.target("formation_energy_per_atom")
     schnet = insight.prediction_table(model, flla, split["test"], target="formation_energy_per_atom")

@@ -10,11 +10,12 @@ force training with the thesis, not the numbers.
 from __future__ import annotations
 
 import pandas as pd
-from _common import start
+from _common import md_evaluation_frames, start
 
 import insight
 from insight.plots.accuracy import md_errors_figure
-from insight.training import test_metrics
+from insight.data.registry import pack_dataset
+from insight.training import evaluate, test_metrics
 from insight.zoo import find_models
 
 MOLECULES = ("benzene", "toluene", "malonaldehyde", "salicylic acid", "aspirin", "ethanol", "uracil", "naphthalene")
@@ -32,13 +33,20 @@ def main(argv=None) -> None:
         dataset = f"md:{molecule.replace(' ', '-')}"
         for architecture, forces in (("schnet", False), ("schnet", True), ("dtnn", False)):
             for name in find_models(dataset=dataset, architecture=architecture, forces=forces):
-                card = insight.load_model(name, device="cpu").card
-                metrics = test_metrics(name)
+                model = insight.load_model(name, device="cpu")
+                card = model.card
+                trajectory, rows_used, source = md_evaluation_frames(molecule, name, run.quick)
+                if source.startswith("test frames"):
+                    metrics = test_metrics(name)
+                else:
+                    metrics, _ = evaluate(model, pack_dataset(trajectory, card["target"], model.cutoff), rows_used)
+                    metrics["mean_predictor_mae"] = None
                 thesis = THESIS[molecule] if architecture == "schnet" else None
                 rows.append({"molecule": molecule, "model": name, "architecture": architecture,
                              "T": card["hyperparameters"]["n_interactions"],
                              "trained_on": "energy+forces" if forces else "energy",
-                             "n_train": card["training"]["n_train"], "energy_mae": metrics["mae"],
+                             "n_train": card["training"]["n_train"], "evaluated_on": source,
+                             "energy_mae": metrics["mae"],
                              "force_mae": metrics["force_mae"], "mean_predictor_mae": metrics["mean_predictor_mae"],
                              "thesis_energy_mae": thesis[0][int(forces)] if thesis else None,
                              "thesis_force_mae": thesis[1][int(forces)] if thesis else None})

@@ -26,11 +26,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     qm9 = load_qm9()
     if args.model in insight.list_pretrained():
-        from insight.models.files import pretrained_dir
         from insight.training import load_split
 
         model = insight.load_model(args.model, device="cpu")
-        rows = load_split(pretrained_dir() / args.model)["test"]
+        rows = load_split(args.model)["test"]
     else:
         model = insight.SchNet(n_interactions=6).eval()
         rows = qm9_split(len(qm9), 110_000, 10_000, seed=0)["test"]

@@ -109,11 +109,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .models import load_model, save_model
-    from .models.files import _resolve
+    from .models.files import resolve_model_folder
     from .training import evaluate, load_split, packed_test_data
 
     model = load_model(args.model, device=args.device)
-    folder = _resolve(args.model)
+    folder = resolve_model_folder(args.model)
     split = load_split(folder)
     card = model.card
     data = packed_test_data(model, split)
@@ -241,8 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--schedule", choices=["exponential", "plateau"], default="exponential",
-                   help="exponential: the thesis' 0.96 per 100k steps; plateau: halve on stalled validation")
+    # The names of insight.training.LR_SCHEDULES, listed here so that `insight --help` need not import torch.
+    p.add_argument("--schedule", choices=["exponential", "plateau", "budget"], default="exponential",
+                   help="exponential: the thesis' 0.96 per 100k steps; plateau: halve on stalled validation; "
+                        "budget: decay linearly to 0 at the end of --hours (a resumed run may switch to it)")
     p.add_argument("--plateau-patience", type=int, default=8, help="epochs without improvement before halving lr")
     p.add_argument("--max-epochs", type=int, default=10_000)
     p.add_argument("--patience", type=int, default=60, help="early stopping after this many epochs without improvement")

@@ -4,6 +4,10 @@ The default recipe is the thesis' (sec. 4.4): Adam, 32 molecules per batch,
 learning rate 1e-3 decayed by 0.96 every 100,000 steps, early stopping on the
 validation MAE. ``lr_schedule="plateau"`` halves the rate when validation
 stalls, which reaches a given accuracy in far fewer epochs on a CPU budget.
+``lr_schedule="budget"`` decays the rate linearly to zero at the end of
+``max_hours``, the schedule that does best when a time budget rather than
+convergence ends training (Li, Yumer and Ramanan, ICLR 2020). A run may switch
+to it when resumed; the decay then starts from the rate in effect.
 
 A run lives in one folder: ``config.json``, ``checkpoint.pt`` (written every
 few minutes and at the end of every epoch, tensors only), ``log.csv`` and
@@ -42,6 +46,7 @@ __all__ = ["TrainingConfig", "PackedStructures", "apply_dataset_defaults", "pack
 SPLIT_FILE = "split.npz"
 #: Settings a resumed run takes from the new command rather than from its saved config.
 _BUDGET_FIELDS = ("max_epochs", "max_hours", "early_stopping_patience", "checkpoint_minutes")
+LR_SCHEDULES = ("exponential", "plateau", "budget")
 
 
 @dataclass
@@ -58,7 +63,7 @@ class TrainingConfig:
     seed: int = 0
     batch_size: int = 32
     learning_rate: float = 1e-3
-    lr_schedule: str = "exponential"  # "exponential" (thesis) or "plateau"
+    lr_schedule: str = "exponential"  # one of LR_SCHEDULES
     lr_decay: float = 0.96
     lr_decay_steps: int = 100_000
     plateau_factor: float = 0.5
@@ -74,8 +79,10 @@ class TrainingConfig:
     rho: float | None = None
 
     def __post_init__(self) -> None:
-        if self.lr_schedule not in ("exponential", "plateau"):
-            raise ValueError(f"lr_schedule must be 'exponential' or 'plateau', got {self.lr_schedule!r}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
+        if self.lr_schedule == "budget" and self.max_hours is None:
+            raise ValueError("lr_schedule 'budget' decays to zero at the end of max_hours: give max_hours (--hours)")
         if self.rho is not None and self.rho < 0:
             raise ValueError(f"rho (Eq. 5.7) must be >= 0, got {self.rho}")
 
@@ -243,9 +250,9 @@ def packed_test_data(model: AtomisticModel, split: dict[str, np.ndarray]) -> Pac
 
 def test_metrics(model_name_or_folder: str | os.PathLike, split_name: str = "test") -> dict[str, float]:
     """A bundled or saved model's errors on its recorded test split (energies; forces for MD models)."""
-    from .models.files import _resolve, load_model
+    from .models.files import resolve_model_folder, load_model
 
-    folder = _resolve(model_name_or_folder)
+    folder = resolve_model_folder(model_name_or_folder)
     model = load_model(folder, device="cpu")
     split = load_split(folder)
     data = packed_test_data(model, split)
@@ -255,9 +262,14 @@ def test_metrics(model_name_or_folder: str | os.PathLike, split_name: str = "tes
     return metrics
 
 
-def load_split(model_folder: str | os.PathLike) -> dict[str, np.ndarray]:
-    """The train/validation/test rows a model was trained with (``split.npz`` beside its card)."""
-    path = Path(model_folder) / SPLIT_FILE
+def load_split(model_name_or_folder: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The train/validation/test rows a model was trained with (``split.npz`` beside its card).
+
+    Takes a model folder or a bundled model's name or alias, like :func:`insight.load_model`.
+    """
+    from .models.files import resolve_model_folder
+
+    path = resolve_model_folder(model_name_or_folder) / SPLIT_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: this model does not record its data split")
     with np.load(path) as data:
@@ -326,10 +338,21 @@ def evaluate(
 # -- training --------------------------------------------------------------------------------
 
 
-def _learning_rate(config: TrainingConfig, step: int, plateau_scale: float) -> float:
+def _learning_rate(config: TrainingConfig, state: dict[str, Any], seconds: float | None = None) -> float:
+    """The learning rate at ``state["step"]``, or for the budget schedule after ``seconds`` of training."""
     if config.lr_schedule == "exponential":
-        return config.learning_rate * config.lr_decay ** (step / config.lr_decay_steps)
-    return config.learning_rate * plateau_scale
+        return config.learning_rate * config.lr_decay ** (state["step"] / config.lr_decay_steps)
+    if config.lr_schedule == "budget":
+        start, end = state["budget_start_seconds"], 3600 * config.max_hours
+        elapsed = state["seconds"] if seconds is None else seconds
+        remaining = max(0.0, (end - elapsed) / max(end - start, 1e-9))
+        return state["budget_start_lr"] * remaining
+    return config.learning_rate * state["plateau_scale"]
+
+
+def _rate_before_switch(saved: dict[str, Any], state: dict[str, Any]) -> float:
+    """The rate a run had under its saved schedule, where a budget decay that replaces it starts."""
+    return _learning_rate(TrainingConfig(**{**saved, "max_hours": saved.get("max_hours") or 1.0}), state)
 
 
 def _init_scaling(model: AtomisticModel, data: PackedStructures, rows: np.ndarray) -> None:
@@ -391,9 +414,14 @@ def train(
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     config_path, checkpoint_path = output / "config.json", output / "checkpoint.pt"
+    switch_to_budget = None  # the saved config of a run that switches to the budget schedule now
     if config_path.is_file() and checkpoint_path.is_file():
-        # A resumed run keeps what defines the model and data; the budget may change.
+        # A resumed run keeps what defines the model and data; the budget may change, and so may the
+        # schedule, to the budget decay only (the other schedules' state would not carry over).
         saved = json.loads(config_path.read_text())
+        if config.lr_schedule == "budget" and saved["lr_schedule"] != "budget":
+            switch_to_budget = dict(saved)
+            saved["lr_schedule"] = "budget"
         saved.update({k: getattr(config, k) for k in _BUDGET_FIELDS})
         config = TrainingConfig(**saved)
     if data is None:
@@ -416,13 +444,22 @@ def train(
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     state = {"epoch": 0, "position": 0, "step": 0, "best_mae": math.inf, "epochs_since_best": 0,
-             "plateau_scale": 1.0, "plateau_best": math.inf, "plateau_wait": 0, "seconds": 0.0}
+             "plateau_scale": 1.0, "plateau_best": math.inf, "plateau_wait": 0, "seconds": 0.0,
+             "budget_start_seconds": 0.0, "budget_start_lr": config.learning_rate}
     if checkpoint_path.is_file():
         checkpoint = torch.load(checkpoint_path, map_location=device, weights_only=True)
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
         state.update(checkpoint["state"])
         log(f"resuming {output} at epoch {state['epoch']}, step {state['step']}, best validation MAE {state['best_mae']:.4f}")
+        if switch_to_budget is not None:
+            state["budget_start_lr"] = _rate_before_switch(switch_to_budget, state)
+            state["budget_start_seconds"] = state["seconds"]
+            log(f"switching to the budget schedule: lr {state['budget_start_lr']:.2e} decays linearly to 0 at "
+                f"{config.max_hours} h")
+    if config.lr_schedule == "budget" and state["seconds"] >= 3600 * config.max_hours:
+        log(f"the budget of {config.max_hours} h is already spent ({state['seconds'] / 3600:.2f} h): nothing to do")
+        return output / "best"
 
     def checkpoint() -> None:
         _save_checkpoint(checkpoint_path, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": state})
@@ -457,7 +494,7 @@ def train(
             n_batches = math.ceil(len(order) / config.batch_size)
             model.train()
             squared, counted = 0.0, 0
-            lr = _learning_rate(config, state["step"], state["plateau_scale"])
+            lr = _learning_rate(config, state, time.time() - started)
             iterator = range(state["position"], n_batches)
             if progress:
                 from tqdm import tqdm
@@ -468,7 +505,7 @@ def train(
                 rows = order[b * config.batch_size : (b + 1) * config.batch_size]
                 batch, targets = data.batch(rows)
                 batch, targets = batch.to(device), targets.to(device)
-                lr = _learning_rate(config, state["step"], state["plateau_scale"])
+                lr = _learning_rate(config, state, time.time() - started)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 if config.rho is None:
@@ -531,7 +568,7 @@ def train(
             if state["epochs_since_best"] >= config.early_stopping_patience:
                 stop_reason = f"no improvement for {config.early_stopping_patience} epochs"
                 break
-            if _learning_rate(config, state["step"], state["plateau_scale"]) < config.min_learning_rate:
+            if config.lr_schedule != "budget" and _learning_rate(config, state) < config.min_learning_rate:
                 stop_reason = "learning rate below its minimum"
                 break
     finally:

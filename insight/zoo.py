@@ -14,7 +14,7 @@ from typing import Any
 
 from .models.files import CARD_FILE, WEIGHTS_FILE, load_model, pretrained_dir, save_model
 
-__all__ = ["THESIS_QM9_U0_MAE", "THESIS_MP_FORMATION_MAE", "find_models", "thesis_reference", "publish", "render_card"]
+__all__ = ["THESIS_QM9_U0_MAE", "THESIS_MP_FORMATION_MAE", "bundled_cards", "zoo_markdown", "find_models", "thesis_reference", "publish", "render_card"]
 
 #: QM9 U0 test MAE in kcal/mol reported in the thesis, keyed by (architecture, T).
 THESIS_QM9_U0_MAE: dict[tuple[str, int], tuple[float, str]] = {
@@ -31,15 +31,42 @@ THESIS_QM9_U0_MAE: dict[tuple[str, int], tuple[float, str]] = {
 THESIS_MP_FORMATION_MAE = {"schnet": 0.127, "sine matrix": 0.37, "Ewald sum matrix": 0.49, "ext. Coulomb matrix": 0.64}
 
 
+def bundled_cards() -> dict[str, dict[str, Any]]:
+    """The card of every bundled model, by name."""
+    from .models.files import list_pretrained
+
+    return {name: json.loads((pretrained_dir() / name / CARD_FILE).read_text(encoding="utf-8"))
+            for name in list_pretrained()}
+
+
+def zoo_markdown() -> str:
+    """The bundled models as a Markdown table beside the thesis, then each model's card (docs' model zoo page)."""
+    cards = bundled_cards()
+    lines = ["| model | architecture | data | N train | test MAE | test force MAE | thesis | status |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, card in cards.items():
+        training, metrics = card.get("training", {}), card.get("metrics", {})
+        unit = card.get("units", {}).get("energy", "")
+        mae = f"{metrics['test_mae']:.3f} {unit}" if "test_mae" in metrics else "—"
+        force = f"{metrics['test_force_mae']:.3f} {unit}/Å" if "test_force_mae" in metrics else "—"
+        thesis = card.get("thesis") or thesis_reference(card)
+        thesis_text = f"{thesis['test_mae']} {thesis['unit']} ({thesis['source']})" if thesis else "—"
+        status = card.get("status", "final").split(";")[0]
+        lines.append(f"| [{name}](#{name}) | {card['architecture']}, T = {card['hyperparameters']['n_interactions']} "
+                     f"| {training.get('dataset')} | {training.get('n_train')} | {mae} | {force} | {thesis_text} "
+                     f"| {status} |")
+    sections = ["\n".join(lines), ""]
+    for card in cards.values():
+        sections.append(render_card(card).replace(f"# {card['name']}", f"## {card['name']}", 1))
+    return "\n".join(sections)
+
+
 def find_models(dataset: str | None = None, architecture: str | None = None, n_interactions: int | None = None,
                 forces: bool | None = None) -> list[str]:
     """Names of bundled models whose cards match: training dataset (e.g. ``"md:benzene"``), architecture,
     number of interactions, and whether they were trained on forces."""
-    from .models.files import list_pretrained
-
     found = []
-    for name in list_pretrained():
-        card = json.loads((pretrained_dir() / name / CARD_FILE).read_text(encoding="utf-8"))
+    for name, card in bundled_cards().items():
         training = card.get("training", {})
         if dataset is not None and training.get("dataset") != dataset:
             continue

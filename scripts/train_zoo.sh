@@ -4,9 +4,11 @@
 #   bash scripts/train_zoo.sh small   # DTNN T=3, then the T=1,2,3 comparison models
 #   bash scripts/train_zoo.sh dtnn3      # DTNN T=3 only, to HOURS_DTNN_T3 (default 4 h in all)
 #   bash scripts/train_zoo.sh md         # GFN2-xTB MD data and the MD models of issue 7
+#   bash scripts/train_zoo.sh md-dtnn    # DTNN MD repetitions (other split seeds) and T = 1, 3 on benzene
 #   bash scripts/train_zoo.sh materials  # periodic SchNet T=6 on the FLLA crystals (`insight data fetch flla` first)
 # Every run resumes from training-runs/<run>/checkpoint.pt and stops, resumably,
 # at its cumulative --hours budget; raise the budget to continue a run later.
+# SCHEDULE=budget switches a resumed run to a linear decay of its rate to 0 at the end of its budget.
 # Publish a run into the zoo with `insight publish training-runs/<run>/best --name <zoo-name>`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +17,7 @@ source .venv/bin/activate
 train() {  # train RUN_NAME ARCHITECTURE [insight train options...]
     local run=$1 architecture=$2
     shift 2
-    insight train "$architecture" --threads 1 --quiet --schedule plateau -o "training-runs/$run" --name "$run" "$@" \
+    insight train "$architecture" --threads 1 --quiet --schedule "${SCHEDULE:-plateau}" -o "training-runs/$run" --name "$run" "$@" \
         >> "training-runs/$run.out" 2>&1 || echo "$run stopped with status $?" >> "training-runs/$run.out"
 }
 
@@ -50,6 +52,19 @@ case "${1:-}" in
             train "dtnn-md-$molecule-T2" dtnn -T 2 "${md_protocol[@]}" --hours "${HOURS_MD_DTNN:-0.25}"
         done
         ;;
+    md-dtnn)  # Figs 3.10, 3.11 (DTNN T=2 repetitions on other subsets) and 3.15 (DTNN T=1, 3 on benzene MD)
+        for molecule in benzene malonaldehyde; do
+            for split_seed in 1 2; do
+                train "dtnn-md-$molecule-T2-split$split_seed" dtnn -T 2 --dataset "md:$molecule" --n-train 1000 \
+                    --n-validation 1000 --lr 1e-3 --plateau-patience 25 --patience 100 --split-seed "$split_seed" \
+                    --hours "${HOURS_MD_DTNN_REPEAT:-0.12}"
+            done
+        done
+        for t in 1 3; do
+            train "dtnn-md-benzene-T$t" dtnn -T "$t" --dataset md:benzene --n-train 1000 --n-validation 1000 \
+                --lr 1e-3 --plateau-patience 25 --patience 100 --hours "${HOURS_MD_DTNN_T:-0.1}"
+        done
+        ;;
     materials)
         train schnet-mp-T6 schnet -T 6 --dataset flla --lr 5e-4 --plateau-patience 10 --patience 100 \
             --hours "${HOURS_MP:-2.3}"
@@ -60,7 +75,7 @@ case "${1:-}" in
             --hours "${HOURS_MP_EXP:-0.9}"
         ;;
     *)
-        echo "usage: bash scripts/train_zoo.sh big|small|dtnn3|md|materials|materials-thesis-schedule" >&2
+        echo "usage: bash scripts/train_zoo.sh big|small|dtnn3|md|md-dtnn|materials|materials-thesis-schedule" >&2
         exit 2
         ;;
 esac

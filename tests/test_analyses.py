@@ -47,3 +47,36 @@ def test_materials_figures_quick(tmp_path):
         assert entry["quick"]
     report = (tmp_path / "REPORT.md").read_text()
     assert "Fig. 4.9" in report and "Fig. 4.15" in report
+
+
+QM9_SCRIPTS = ["fig_3_7", "fig_3_9", "fig_3_12", "fig_3_14", "fig_3_16", "fig_4_4", "fig_4_6", "fig_4_8", "fig_4_10",
+               "fig_4_11", "fig_4_14"]
+
+
+def test_qm9_figures_quick(tmp_path):
+    """Every QM9 figure script with the bundled models, in quick mode (QM9 comes from the qm9pack package)."""
+    _run(QM9_SCRIPTS, tmp_path)
+    keys = QM9_SCRIPTS + ["table_3_1", "table_4_2"]
+    for key in keys:
+        _check_outputs(tmp_path, key)
+    report = (tmp_path / "REPORT.md").read_text()
+    for figure in ("Fig. 3.7", "Fig. 3.16", "Fig. 4.14", "Table 3.1", "Table 4.2"):
+        assert f"## {figure}:" in report
+    isomers = pd.read_csv(tmp_path / "fig_3_7_isomers.csv")
+    assert (isomers["formula"] == "C7H10O2").all() and len(isomers) >= 50
+    ranking = pd.read_csv(tmp_path / "fig_4_14_ring_stability.csv")
+    assert ranking["E_ring"].is_monotonic_increasing and ranking["rank"].iloc[0] == 1
+
+
+def test_md_figures_quick(tmp_path):
+    """The MD scripts; without generated trajectories (as in CI) they evaluate on a short independent one."""
+    _run(["fig_3_10", "fig_3_15", "table_5_3"], tmp_path)
+    for key in ("fig_3_10_3_11", "fig_3_15", "table_5_3_5_4"):
+        _check_outputs(tmp_path, key)
+    table = pd.read_csv(tmp_path / "table_5_3_5_4_md.csv")
+    with_forces = table[(table["architecture"] == "schnet") & (table["trained_on"] == "energy+forces")]
+    energy_only = table[(table["architecture"] == "schnet") & (table["trained_on"] == "energy")]
+    for molecule in set(with_forces["molecule"]) & set(energy_only["molecule"]):
+        # Forces in training: far better forces on frames the models have not seen (Table 5.4).
+        assert (with_forces.loc[with_forces["molecule"] == molecule, "force_mae"].min()
+                < 0.5 * energy_only.loc[energy_only["molecule"] == molecule, "force_mae"].min())

@@ -15,7 +15,7 @@ from insight.analysis.alchemy import AlchemicalState, alchemical_energy, alchemi
 from insight.analysis.embeddings import embedding_pca, periodic_table_position
 from insight.analysis.filters import filter_cuts, radial_filters
 from insight.analysis.partition import atomwise_energies, compare_models, contributions_over_dataset, element_summary
-from insight.analysis.rings import ring_stability, six_membered_carbon_rings
+from insight.analysis.rings import ring_neighbors, ring_stability, six_membered_carbon_rings
 from insight.analysis.sensitivity import molecule_pair_sensitivity, pair_distance_distribution, pair_sensitivity
 from insight.plots.alchemy import alchemy_figure
 from insight.plots.embeddings import embedding_pca_figure
@@ -38,7 +38,7 @@ def test_atomwise_energies_sum_to_the_energy():
 def test_contributions_over_a_dataset_for_two_models():
     molecules = [aspirin(), insight.from_smiles("CCO"), insight.from_smiles("c1ccncc1")]
     models = {"schnet": small_model("schnet"), "dtnn": small_model("dtnn")}
-    frame = contributions_over_dataset(models, molecules, batch_size=2, progress=False)
+    frame = contributions_over_dataset(models, molecules, batch_size=2, progress=False, tabulate=False)
     assert len(frame) == 2 * sum(len(m) for m in molecules)
     for label, model in models.items():
         energies = frame[frame["model"] == label].groupby("structure")["E_i"].sum()
@@ -129,10 +129,20 @@ def test_toluene_ring_excludes_the_methyl_carbon():
     assert 0 not in ring  # the methyl carbon comes first in the SMILES and keeps index 0
 
 
+@pytest.mark.parametrize(
+    "smiles,expected",
+    [("c1ccccc1", "H6"), ("Nc1ccccc1", "H5N"), ("Cc1ccccc1F", "CH4F"), ("c1ccc2ccccc2c1", "C2H4")],
+)
+def test_ring_neighbors_are_the_atoms_bonded_from_outside(smiles, expected):
+    molecule = insight.from_smiles(smiles)
+    ring = six_membered_carbon_rings(molecule)[0]
+    assert ring_neighbors(molecule, ring) == expected
+
+
 def test_ring_energy_is_the_sum_of_ring_atom_contributions():
     model = small_model("schnet")
     molecules = [insight.from_smiles(s) for s in ("c1ccccc1", "Cc1ccccc1", "CCO", "c1ccc2ccccc2c1")]
-    ranking = ring_stability(model, molecules, progress=False)
+    ranking = ring_stability(model, molecules, progress=False, tabulate=False)
     assert len(ranking) == 4 and list(ranking["rank"]) == [1, 2, 3, 4]
     assert ranking["E_ring"].is_monotonic_increasing
     for _, row in ranking.iterrows():

@@ -195,6 +195,22 @@ def test_tabulated_probe_equals_exact_probe(kind, periodic):
         )
 
 
+@pytest.mark.parametrize("periodic", [False, True], ids=["molecule", "crystal"])
+@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+def test_tabulated_prediction_equals_exact_prediction(kind, periodic):
+    """predict(tabulate=True) changes energies and contributions by less than 1e-6 of their scale."""
+    model = small_model(kind, periodic=periodic)
+    structures = [random_crystal(), random_crystal(seed=1)] if periodic else [aspirin(), insight.example("benzene")]
+    exact = model.predict(structures)
+    tabulated = model.predict(structures, tabulate=True)
+    scale = np.abs(exact.energy).max()
+    np.testing.assert_allclose(tabulated.energy, exact.energy, atol=1e-6 * scale)
+    for a, b in zip(tabulated.contributions, exact.contributions):
+        np.testing.assert_allclose(a, b, atol=1e-6 * scale)
+    with pytest.raises(ValueError, match="energies only"):
+        model.predict(structures, forces=True, tabulate=True)
+
+
 def test_probe_representations_for_every_pass(molecular_model):
     points = np.array([[0.0, 0.0, 5.0], [1.0, 2.0, 3.0]])
     omega, reps = molecular_model.probe(aspirin(), points, "H", return_representations=True)

@@ -120,3 +120,49 @@ def test_concatenated_ranges_equal_the_loop():
     for rows in ([2, 0, 1, 3], [1, 4], [], [3, 3]):
         expected = np.concatenate([np.arange(offsets[k], offsets[k + 1]) for k in rows] + [np.zeros(0, int)])
         np.testing.assert_array_equal(concatenated_ranges(offsets, np.array(rows, dtype=int)), expected)
+
+
+def test_budget_schedule_decays_linearly_to_zero():
+    from insight.training import _learning_rate
+
+    config = TrainingConfig(lr_schedule="budget", learning_rate=1e-3, max_hours=2.0)
+    state = {"step": 0, "budget_start_seconds": 3600.0, "budget_start_lr": 4e-4}
+    assert _learning_rate(config, state, 3600.0) == pytest.approx(4e-4)
+    assert _learning_rate(config, state, 5400.0) == pytest.approx(2e-4)  # half way through the rest of the budget
+    assert _learning_rate(config, state, 7200.0) == 0.0
+    assert _learning_rate(config, state, 9000.0) == 0.0
+    with pytest.raises(ValueError, match="max_hours"):
+        TrainingConfig(lr_schedule="budget")
+
+
+def test_resumed_run_switches_to_the_budget_schedule_from_the_rate_in_effect(qm9_head, tmp_path):
+    _tiny_run(qm9_head, tmp_path / "run", max_epochs=2)
+    path = tmp_path / "run" / "checkpoint.pt"
+    checkpoint = torch.load(path, weights_only=True)
+    checkpoint["state"]["plateau_scale"] = 0.25  # as if halved twice; the saved run uses the exponential decay
+    torch.save(checkpoint, path)
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    saved["lr_schedule"] = "plateau"
+    (tmp_path / "run" / "config.json").write_text(json.dumps(saved))
+    data = PackedStructures(qm9_head.numbers, qm9_head.positions, qm9_head.offsets, qm9_head.target("U0"), None)
+    config = TrainingConfig(architecture="dtnn", lr_schedule="budget", max_hours=1.0, max_epochs=3)
+    messages = []
+    train(config, tmp_path / "run", data=data, split=qm9_split(len(qm9_head), 28, 6, seed=0), progress=False,
+          log=messages.append)
+    state = torch.load(path, weights_only=True)["state"]
+    assert state["budget_start_lr"] == pytest.approx(5e-3 * 0.25)  # the plateau rate in effect at the switch
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["lr_schedule"] == "budget"
+    assert any("switching to the budget schedule" in m for m in messages) and state["epoch"] == 3
+    log = np.genfromtxt(tmp_path / "run" / "log.csv", delimiter=",", names=True)
+    assert 0 < log["learning_rate"][-1] <= 5e-3 * 0.25  # decaying from there
+
+
+def test_load_split_takes_bundled_names():
+    split = load_split("schnet-qm9")
+    assert len(split["test"]) == 10_831 and len(np.intersect1d(split["train"], split["test"])) == 0
+
+
+def test_formulas_are_hill_formulas(qm9_head):
+    formulas = qm9_head.formulas()
+    assert formulas[0] == "CH4" and len(formulas) == len(qm9_head)
+    assert all(f == s.formula for f, s in zip(formulas, qm9_head.structures(range(len(qm9_head)))))

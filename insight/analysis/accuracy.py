@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from ..models.base import AtomisticModel
-from ..structures import hill_formula
 
 __all__ = ["prediction_table", "errors_by_size", "largest_errors", "isomer_ranking", "error_distribution"]
 
@@ -44,7 +43,7 @@ def prediction_table(model: AtomisticModel, dataset, rows: np.ndarray, target: s
     if cells is None:  # QM9
         columns["qm9_index"] = subset.table["index"].to_numpy()
         columns["smiles"] = subset.table["smiles"].to_numpy()
-        columns["formula"] = [hill_formula(subset.numbers[a:b]) for a, b in zip(subset.offsets[:-1], subset.offsets[1:])]
+        columns["formula"] = subset.formulas()
     else:
         columns["material_id"] = subset.table["material_id"].to_numpy(dtype=str)
         columns["formula"] = subset.table["formula"].to_numpy(dtype=str)

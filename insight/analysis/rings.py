@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ..models.base import AtomisticModel
-from ..structures import Structure
+from ..structures import Structure, hill_formula
 
-__all__ = ["connectivity_mol", "six_membered_carbon_rings", "ring_stability"]
+__all__ = ["connectivity_mol", "six_membered_carbon_rings", "ring_neighbors", "ring_stability"]
 
 
 def connectivity_mol(structure: Structure):
@@ -42,17 +42,32 @@ def six_membered_carbon_rings(structure: Structure) -> list[tuple[int, ...]]:
             if len(ring) == 6 and all(structure.numbers[a] == 6 for a in ring)]
 
 
+def ring_neighbors(structure: Structure, ring: Sequence[int], mol=None) -> str:
+    """Hill formula of the atoms bonded to ``ring`` from outside it (e.g. ``"H5N"`` for aniline's ring).
+
+    ``mol``: the structure's :func:`connectivity_mol`, if already at hand.
+    """
+    mol = mol if mol is not None else connectivity_mol(structure)
+    members = set(int(a) for a in ring)
+    outside = {neighbor.GetIdx() for a in members for neighbor in mol.GetAtomWithIdx(a).GetNeighbors()} - members
+    return hill_formula(structure.numbers[sorted(outside)])
+
+
 def ring_stability(
-    model: AtomisticModel, structures: Sequence[Structure], batch_size: int = 256, progress: bool = True
+    model: AtomisticModel, structures: Sequence[Structure], batch_size: int = 256, progress: bool = True,
+    tabulate: bool = True,
 ) -> pd.DataFrame:
     """Every 6-membered carbon ring of ``structures`` with its energy ``E_ring``, most stable first.
+
+    ``tabulate``: filters from the model's distance table (same ``E_i`` to float32 round-off, faster).
 
     Returns
     -------
     pandas.DataFrame
         ``rank`` (1 = lowest E_ring = most stable), ``structure`` (position in
-        ``structures``), ``name``, ``smiles``, ``ring`` (atom indices, ``"0-1-2-3-4-5"``)
-        and ``E_ring`` in ``model.energy_unit``.
+        ``structures``), ``name``, ``smiles``, ``ring`` (atom indices, ``"0-1-2-3-4-5"``),
+        ``neighbors`` (Hill formula of the atoms bonded to the ring from outside,
+        see :func:`ring_neighbors`) and ``E_ring`` in ``model.energy_unit``.
     """
     found = []
     iterator = range(len(structures))
@@ -60,9 +75,13 @@ def ring_stability(
         from tqdm import tqdm
 
         iterator = tqdm(iterator, desc="finding rings", unit="molecule", leave=False, mininterval=2.0)
+    neighbors = []
     for k in iterator:
-        for ring in six_membered_carbon_rings(structures[k]):
+        rings = six_membered_carbon_rings(structures[k])
+        mol = connectivity_mol(structures[k]) if rings else None
+        for ring in rings:
             found.append((k, ring))
+            neighbors.append(ring_neighbors(structures[k], ring, mol))
     with_rings = sorted({k for k, _ in found})
     contributions: dict[int, np.ndarray] = {}
     chunks = range(0, len(with_rings), batch_size)
@@ -72,13 +91,14 @@ def ring_stability(
         chunks = tqdm(chunks, desc="E_i of ring molecules", unit="batch", leave=False)
     for start in chunks:
         rows = with_rings[start : start + batch_size]
-        prediction = model.predict([structures[k] for k in rows], batch_size=batch_size)
+        prediction = model.predict([structures[k] for k in rows], batch_size=batch_size, tabulate=tabulate)
         contributions.update(zip(rows, prediction.contributions))
     frame = pd.DataFrame({
         "structure": [k for k, _ in found],
         "name": [structures[k].info.get("name", structures[k].formula) for k, _ in found],
         "smiles": [structures[k].info.get("smiles", "") for k, _ in found],
         "ring": ["-".join(map(str, ring)) for _, ring in found],
+        "neighbors": neighbors,
         "E_ring": [float(contributions[k][list(ring)].sum()) for k, ring in found],
     })
     frame = frame.sort_values("E_ring", kind="stable").reset_index(drop=True)

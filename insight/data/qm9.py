@@ -23,7 +23,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..structures import Structure, StructureError
+from ..structures import Structure, StructureError, hill_formula
 from .storage import concatenated_ranges, load_cache, save_cache
 
 __all__ = ["QM9", "QM9_PROPERTIES", "ATOM_REFERENCES_HARTREE", "HARTREE_TO_KCAL_MOL", "load_qm9", "qm9_split"]
@@ -112,6 +112,10 @@ class QM9:
 
     def structures(self, rows: Sequence[int]) -> list[Structure]:
         return [self.structure(int(k)) for k in rows]
+
+    def formulas(self) -> np.ndarray:
+        """Hill formula of every molecule, e.g. ``"C7H10O2"`` for the isomers of Fig. 3.7."""
+        return np.array([hill_formula(self.numbers[a:b]) for a, b in zip(self.offsets[:-1], self.offsets[1:])])
 
     def target(self, prop: str) -> np.ndarray:
         """A property for every molecule in thesis units (see :data:`QM9_PROPERTIES`)."""

@@ -218,13 +218,18 @@ class AtomisticModel(nn.Module):
         self,
         x0: torch.Tensor,
         pairs: PairGeometry,
+        tabulate: bool = False,
     ) -> list[torch.Tensor]:
-        """All representations ``[x^(0), ..., x^(T)]`` from initial embeddings ``x0``."""
+        """All representations ``[x^(0), ..., x^(T)]`` from initial embeddings ``x0``.
+
+        ``tabulate`` reads the pair features from :meth:`distance_table` instead of computing them.
+        """
+        features_of = self.distance_table() if tabulate else self.pair_features
         if pairs.mirrored:
-            half = self.pair_features(pairs.distances[: len(pairs.distances) // 2])
+            half = features_of(pairs.distances[: len(pairs.distances) // 2])
             features = half if getattr(self, "half_pair_features", False) else _repeat_twice(half)
         else:
-            features = self.pair_features(pairs.distances)
+            features = features_of(pairs.distances)
         representations = [x0]
         x = x0
         for t in range(self.n_interactions):
@@ -239,6 +244,7 @@ class AtomisticModel(nn.Module):
         create_graph: bool = False,
         embeddings: torch.Tensor | None = None,
         atom_weights: torch.Tensor | None = None,
+        tabulate: bool = False,
     ) -> ModelOutput:
         """Energies, contributions and representations of a batch.
 
@@ -255,7 +261,16 @@ class AtomisticModel(nn.Module):
         atom_weights
             Fading factors ``beta_i`` per atom scaling both what an atom sends and
             what it contributes to the energy (Eq. 3.15).
+        tabulate
+            Read the filters from a fine distance table (:meth:`distance_table`)
+            instead of evaluating the filter network for every pair: energies
+            equal to float32 round-off, several times faster for large
+            molecules. Not for forces or training: the interpolated table has
+            no exact derivative in distance.
         """
+        if tabulate and (forces or torch.is_grad_enabled() and self.training):
+            raise ValueError("tabulate=True gives energies only; use the exact filters (tabulate=False) for "
+                             "forces and training")
         positions = batch.positions
         if forces and not positions.requires_grad:
             positions = positions.detach().requires_grad_(True)
@@ -275,7 +290,7 @@ class AtomisticModel(nn.Module):
             mirrored=batch.mirrored,
         )
         x0 = self.embedding(batch.numbers) if embeddings is None else embeddings
-        representations = self.run(x0, pairs)
+        representations = self.run(x0, pairs, tabulate=tabulate)
         contributions = self.readout(representations[-1], batch.numbers)
         pooled = contributions if atom_weights is None else contributions * atom_weights
         energy = self.pool(pooled, batch.structure_index, batch.n_atoms)
@@ -300,9 +315,15 @@ class AtomisticModel(nn.Module):
         return collate(structures, cutoff=self.cutoff, dtype=self.dtype).to(self.device)
 
     def predict(
-        self, structures: Structure | Sequence[Structure], forces: bool = False, batch_size: int = 64
+        self, structures: Structure | Sequence[Structure], forces: bool = False, batch_size: int = 64,
+        tabulate: bool = False,
     ) -> Prediction:
-        """Energies (in :attr:`energy_unit`), contributions and optionally forces as NumPy arrays."""
+        """Energies (in :attr:`energy_unit`), contributions and optionally forces as NumPy arrays.
+
+        ``tabulate=True`` reads the filters from a distance table (energies only, see :meth:`forward`).
+        """
+        if tabulate and forces:
+            raise ValueError("tabulate=True gives energies only; forces need the exact filters (tabulate=False)")
         if isinstance(structures, Structure):
             structures = [structures]
         energies, contributions, all_forces = [], [], []
@@ -310,7 +331,7 @@ class AtomisticModel(nn.Module):
             chunk = structures[start : start + batch_size]
             batch = self.batch(chunk)
             with torch.set_grad_enabled(forces):
-                out = self(batch, forces=forces)
+                out = self(batch, forces=forces, tabulate=tabulate)
             counts = batch.n_atoms.tolist()
             energies.append(out.energy.detach().cpu().numpy())
             contributions += [c.numpy() for c in out.contributions.detach().cpu().split(counts)]

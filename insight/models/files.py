@@ -108,7 +108,8 @@ def save_model(model: AtomisticModel, path: str | os.PathLike, **card: Any) -> P
     return folder
 
 
-def _resolve(name_or_path: str | os.PathLike) -> Path:
+def resolve_model_folder(name_or_path: str | os.PathLike) -> Path:
+    """The folder of a model given as a folder, one of its files, or a bundled name or alias."""
     path = Path(name_or_path).expanduser()
     if path.is_file() and path.name in (WEIGHTS_FILE, CARD_FILE):
         path = path.parent
@@ -161,7 +162,7 @@ def load_model(
             model = model.to(dtype)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         return model.to(device).eval()
-    folder = _resolve(name_or_path)
+    folder = resolve_model_folder(name_or_path)
     card_path, weights_path = folder / CARD_FILE, folder / WEIGHTS_FILE
     if not card_path.is_file() or not weights_path.is_file():
         raise ModelFileError(f"{folder} must contain {CARD_FILE} and {WEIGHTS_FILE}")
