@@ -37,16 +37,16 @@ def main(argv=None) -> None:
     spacing = 0.2 if run.quick else 0.1
     surfaces, tables = {}, []
     molecules = {name: insight.from_smiles(smiles) for name, smiles in MOLECULES.items()}
-    for k, (name, molecule) in enumerate(molecules.items()):
+    for name, molecule in molecules.items():
         surface = insight.potential_on_isosurface(model, molecule, "H", spacing=spacing)
-        surfaces[("aromatic" if k < 3 else "not aromatic", name)] = surface
+        surfaces[("", name)] = surface
         v = surface.vertices
         tables.append(pd.DataFrame({"molecule": name, "x": v[:, 0], "y": v[:, 1], "z": v[:, 2],
                                     "Omega_H": surface.values}))
     figure = isosurface_grid_figure(surfaces, title=f"Fig. 3.12: Ω<sub>H</sub> of QM9 molecules, {model.name} (DTNN, "
                                                 "T=2), isosurface Σ|r−r<sub>i</sub>|<sup>−2</sup> = 3.8 Å<sup>−2</sup>")
-    run.save("fig_3_12_potentials", figure, pd.concat(tables), width=1400, height=900)
-    asymmetry = sixfold_asymmetry(model, molecules["benzene"], surfaces[("aromatic", "benzene")])
+    run.save("fig_3_12_potentials", figure, pd.concat(tables), width=1800, height=520)
+    asymmetry = sixfold_asymmetry(model, molecules["benzene"], surfaces[("", "benzene")])
     ranges = {name: float(np.ptp(s.values)) for (_, name), s in surfaces.items()}
     run.report(
         "Fig. 3.12",

@@ -35,7 +35,8 @@ def main(argv=None) -> None:
         "With benzene's geometry kept, the energy rises virtually linearly from benzene to s-triazine; with "
         "interpolated positions the profile is rougher but stays below the composition-only path.",
         linearity > 0.95 and below >= 0.9,
-        f"Fixed positions: linear fit R² = {linearity:.3f}, slope {slope:.1f} kcal/mol per step of the path; "
+        f"Fixed positions: linear fit R² = {linearity:.3f}, rise {slope:.1f} kcal/mol per N substitution "
+        "(one segment of the path); "
         f"interpolated positions at or below the fixed path at {100 * below:.0f}% of the {len(fixed)} points "
         "(criteria: R² > 0.95 and >= 90%).",
         {"fixed_r2": linearity, "slope": slope, "fraction_below": below,

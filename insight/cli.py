@@ -136,7 +136,8 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     extra = {"status": args.status} if args.status else {}
     if args.note:
         extra["notes"] = args.note
-    folder = publish(args.best, args.name, args.destination, description=args.description, extra=extra)
+    folder = publish(args.best, args.name, args.destination, description=args.description, extra=extra,
+                     refit_offset=args.refit_offset)
     card = json.loads((folder / "card.json").read_text())
     print(f"published {args.name} to {folder}: test MAE {card['metrics']['test_mae']:.4f} "
           f"{card['units']['energy']} on {card['metrics']['n_test']} test structures")
@@ -301,6 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--description", default=None)
     p.add_argument("--status", default=None, help="e.g. 'interim: training continues'")
     p.add_argument("--note", action="append", default=None, help="a line for the card's notes (repeatable)")
+    p.add_argument("--refit-offset", action="store_true",
+                   help="refit the energy offset on the training structures first (models trained on forces)")
     p.set_defaults(func=_cmd_publish)
     return parser
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from .models.files import CARD_FILE, WEIGHTS_FILE, load_model, pretrained_dir, save_model
 
-__all__ = ["THESIS_QM9_U0_MAE", "THESIS_MP_FORMATION_MAE", "bundled_cards", "zoo_markdown", "find_models", "thesis_reference", "publish", "render_card"]
+__all__ = ["THESIS_QM9_U0_MAE", "THESIS_MP_FORMATION_MAE", "bundled_cards", "zoo_markdown", "find_models",
+           "thesis_reference", "publish", "render_card"]
 
 #: QM9 U0 test MAE in kcal/mol reported in the thesis, keyed by (architecture, T).
 THESIS_QM9_U0_MAE: dict[tuple[str, int], tuple[float, str]] = {
@@ -102,20 +103,25 @@ def thesis_reference(card: dict[str, Any]) -> dict[str, Any] | None:
 
 def publish(
     best_folder: str | Path, name: str, destination: str | Path | None = None, description: str | None = None,
-    extra: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None, refit_offset: bool = False,
 ) -> Path:
     """Evaluate a run's best model on its test split and copy it into the zoo as ``name``.
 
+    ``refit_offset`` first refits the energy offset on the training structures
+    (:func:`~insight.training.refit_energy_offset`; for models trained on forces with a small rho).
     Returns the folder of the published model.
     """
-    from .training import SPLIT_FILE, evaluate, load_split, packed_test_data
+    from .training import SPLIT_FILE, evaluate, load_split, packed_test_data, refit_energy_offset
 
     best_folder = Path(best_folder)
     model = load_model(best_folder, device="cpu")
     split = load_split(best_folder)
     data = packed_test_data(model, split)
+    refit = refit_energy_offset(model, data, split["train"]) if refit_offset else None
     metrics, per_size = evaluate(model, data, split["test"])
     card = dict(model.card)
+    if refit:
+        card["offset_refit"] = refit
     card["name"] = name
     card["metrics"] = {**card.get("metrics", {}), "test_mae": metrics["mae"], "test_rmse": metrics["rmse"],
                        "n_test": metrics["n"]}

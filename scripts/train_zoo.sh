@@ -57,12 +57,12 @@ case "${1:-}" in
             for split_seed in 1 2; do
                 train "dtnn-md-$molecule-T2-split$split_seed" dtnn -T 2 --dataset "md:$molecule" --n-train 1000 \
                     --n-validation 1000 --lr 1e-3 --plateau-patience 25 --patience 100 --split-seed "$split_seed" \
-                    --hours "${HOURS_MD_DTNN_REPEAT:-0.12}"
+                    --hours "${HOURS_MD_DTNN_REPEAT:-0.1}"
             done
         done
         for t in 1 3; do
             train "dtnn-md-benzene-T$t" dtnn -T "$t" --dataset md:benzene --n-train 1000 --n-validation 1000 \
-                --lr 1e-3 --plateau-patience 25 --patience 100 --hours "${HOURS_MD_DTNN_T:-0.1}"
+                --lr 1e-3 --plateau-patience 25 --patience 100 --hours "${HOURS_MD_DTNN_T:-0.08}"
         done
         ;;
     materials)

@@ -147,3 +147,20 @@ def test_totals_and_partition_agreement_by_hand():
     # H: model a mean 2, model b mean 2.5 -> spread 0.25; the totals agree exactly.
     assert agreement.loc["H", "spread_of_means"] == pytest.approx(0.25)
     assert agreement.loc["E (total)", "spread_of_means"] == 0.0
+
+
+def test_refitting_the_energy_offset_by_hand(ethanol, tmp_path):
+    """The least-squares shift of E_mu removes the mean training residual and leaves forces unchanged."""
+    from insight.training import predict_packed, refit_energy_offset
+
+    model, data, split = _run(ethanol, tmp_path / "forces", rho=0.01)
+    frame = ethanol.structure(int(split["test"][0]))
+    forces_before = model.predict(frame, forces=True).forces[0]
+    residual = data.targets[split["train"]] - predict_packed(model, data, split["train"])
+    result = refit_energy_offset(model, data, split["train"])
+    n_atoms = len(frame)  # one molecule: every frame has the same number of atoms
+    assert result["per_atom_shift"] == pytest.approx(residual.mean() / n_atoms, rel=1e-5)
+    after = data.targets[split["train"]] - predict_packed(model, data, split["train"])
+    assert abs(after.mean()) < 1e-3 * max(1.0, abs(residual.mean()))
+    assert result["train_mae_after"] <= result["train_mae_before"] + 1e-9
+    np.testing.assert_allclose(model.predict(frame, forces=True).forces[0], forces_before, atol=1e-5)

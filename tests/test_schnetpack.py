@@ -68,6 +68,10 @@ def assert_same(model, structure, cutoff, tolerance=1e-5):
     if "AddOffsets" in steps:
         expected = expected + float(steps["AddOffsets"].mean) + steps["AddOffsets"].atomref.numpy()[structure.numbers]
     np.testing.assert_allclose(prediction.contributions[0], expected, rtol=tolerance, atol=tolerance)
+    # The distance-table path (energies only) matches SchNetPack to the same tolerance.
+    tabulated = converted.predict(structure, tabulate=True)
+    np.testing.assert_allclose(tabulated.energy, energy, rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(tabulated.contributions[0], expected, rtol=tolerance, atol=tolerance)
     return converted
 
 

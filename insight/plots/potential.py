@@ -135,7 +135,8 @@ def planar_cuts_figure(grids: dict[str, PotentialGrid], structures: dict[str, St
 def isosurface_grid_figure(surfaces: dict[tuple[str, str], Isosurface], title: str | None = None,
                            colorscale: str = "RdBu_r") -> go.Figure:
     """Isosurfaces in a grid, ``{(row, column): surface}`` (Fig. 3.15: training data by rows, T by columns);
-    each surface has its own colour range (written under its title), as in the thesis."""
+    each surface has its own colour range (written under its title), as in the thesis. An empty row label
+    leaves the titles to the column labels."""
     from plotly.subplots import make_subplots
 
     rows = list(dict.fromkeys(r for r, _ in surfaces))
@@ -144,7 +145,8 @@ def isosurface_grid_figure(surfaces: dict[tuple[str, str], Isosurface], title: s
     for r in rows:
         for c in columns:
             s = surfaces.get((r, c))
-            titles.append(f"{r}, {c}<br>{np.min(s.values):.1f} to {np.max(s.values):.1f} {s.unit}" if s else "")
+            label = ", ".join(part for part in (r, c) if part)
+            titles.append(f"{label}<br>{np.min(s.values):.1f} to {np.max(s.values):.1f} {s.unit}" if s else "")
     figure = make_subplots(rows=len(rows), cols=len(columns), specs=[[{"type": "scene"}] * len(columns)] * len(rows),
                            subplot_titles=titles, horizontal_spacing=0.01, vertical_spacing=0.06)
     for i, r in enumerate(rows, start=1):
@@ -158,5 +160,5 @@ def isosurface_grid_figure(surfaces: dict[tuple[str, str], Isosurface], title: s
                                        lighting=dict(ambient=0.6, diffuse=0.6, specular=0.1)), row=i, col=j)
     axis = dict(visible=False)
     figure.update_scenes(xaxis=axis, yaxis=axis, zaxis=axis, aspectmode="data", camera=dict(eye=dict(x=0, y=0, z=1.6)))
-    figure.update_layout(title=title or "Local chemical potentials on isosurfaces", margin=dict(l=0, r=0, t=80, b=0))
+    figure.update_layout(title=title or "Local chemical potentials on isosurfaces", margin=dict(l=0, r=0, t=110, b=0))
     return figure
