@@ -11,6 +11,7 @@ import pandas as pd
 from _common import start
 
 import insight
+from insight.analysis.potential import axis_rotation
 from insight.plots.potential import isosurface_grid_figure
 
 MODEL = "dtnn-qm9-t2"
@@ -23,12 +24,7 @@ def sixfold_asymmetry(model, benzene: insight.Structure, surface) -> float:
     carbons = benzene.positions[benzene.numbers == 6]
     center = carbons.mean(axis=0)
     normal = np.linalg.svd(carbons - center)[2][-1]
-    angle = np.pi / 3
-    k = np.array([[0, -normal[2], normal[1]], [normal[2], 0, -normal[0]], [-normal[1], normal[0], 0]])
-    rotation = np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * k @ k
-    rotated = (surface.vertices - center) @ rotation.T + center
-    values = insight.local_potential(model, benzene, rotated, "H")
-    return float(np.max(np.abs(values - surface.values)) / np.ptp(surface.values))
+    return insight.symmetry_deviation(model, benzene, surface, axis_rotation(normal, np.pi / 3), center)
 
 
 def main(argv=None) -> None:

@@ -26,9 +26,7 @@ def main(argv=None) -> None:
     figure = alchemy_figure({"fixed positions": fixed, "interpolated positions": moving},
                             title=f"Fig. 3.16: alchemical path benzene → s-triazine ({model.name}, DTNN T=3)")
     run.save("fig_3_16_alchemy", figure, pd.concat([fixed.assign(path="fixed"), moving.assign(path="interpolated")]))
-    slope, intercept = np.polyfit(fixed["progress"], fixed["energy"], 1)
-    residual = fixed["energy"] - (slope * fixed["progress"] + intercept)
-    linearity = 1.0 - float(np.sum(residual**2) / np.sum((fixed["energy"] - fixed["energy"].mean()) ** 2))
+    linearity, slope = insight.path_linearity(fixed)
     below = float(np.mean(moving["energy"].to_numpy() <= fixed["energy"].to_numpy() + 1e-9))
     run.report(
         "Fig. 3.16",

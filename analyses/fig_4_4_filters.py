@@ -34,9 +34,7 @@ def main(argv=None) -> None:
     run.save("fig_4_4_filters", figure, table, width=1600, height=180 * cuts.values.shape[0] + 150)
     # How much each block's filters vary with distance, and how alike the blocks are.
     variation = np.abs(np.diff(radial, axis=1)).sum(axis=1).mean(axis=1)
-    flat = radial - radial.mean(axis=1, keepdims=True)
-    flat = flat.reshape(radial.shape[0], -1)
-    correlation = np.corrcoef(flat)
+    correlation = insight.block_similarity(model, distances)
     off_diagonal = correlation[~np.eye(len(correlation), dtype=bool)]
     run.report(
         "Fig. 4.4",

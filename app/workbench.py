@@ -584,7 +584,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         ranking = bench.ring_ranking(model_name)
         if ranking is None:
             return [], [], _waiting("finding and ranking rings in the QM9 test molecules ..."), [], False, ""
-        shown = ranking[["rank", "name", "smiles", "ring", "E_ring", "qm9_row"]].round(3)
+        shown = ranking[["rank", "name", "smiles", "ring", "neighbors", "E_ring", "qm9_row"]].round(3)
         columns = [{"name": c if c != "E_ring" else f"E_ring ({model.energy_unit})", "id": c} for c in shown.columns]
         from insight.plots.rings import ring_ranking_figure
 

@@ -17,9 +17,10 @@ from .analysis.alchemy import (
     alchemical_frames,
     alchemical_path,
     benzene_to_triazine,
+    path_linearity,
 )
 from .analysis.embeddings import element_family, embedding_group_structure, embedding_pca, periodic_table_position
-from .analysis.filters import filter_cuts, radial_filters
+from .analysis.filters import block_similarity, filter_cuts, radial_filters
 from .analysis.partition import (
     atomwise_energies,
     compare_models,
@@ -34,11 +35,17 @@ from .analysis.potential import (
     planar_cut,
     potential_grid,
     potential_on_isosurface,
+    symmetry_deviation,
     write_cube,
     write_surface,
 )
 from .analysis.rings import ring_stability, six_membered_carbon_rings
-from .analysis.sensitivity import molecule_pair_sensitivity, pair_distance_distribution, pair_sensitivity
+from .analysis.sensitivity import (
+    molecule_pair_sensitivity,
+    pair_distance_distribution,
+    pair_sensitivity,
+    short_range_share,
+)
 from .batch import Batch, collate
 from .examples import example, example_names
 from .io import StructureFileError, from_smiles, parse, read, write_xyz
@@ -68,6 +75,10 @@ __all__ = [
     "alchemical_frames",
     "alchemical_path",
     "atomwise_energies",
+    "short_range_share",
+    "symmetry_deviation",
+    "block_similarity",
+    "path_linearity",
     "benzene_to_triazine",
     "compare_models",
     "contributions_over_dataset",

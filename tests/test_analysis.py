@@ -300,3 +300,36 @@ def test_prediction_table_errors_by_size_and_largest_errors():
     assert per_size["count"].sum() == 20
     worst = largest_errors(table, n=3)
     assert worst["abs_error"].is_monotonic_decreasing and worst["abs_error"].iloc[0] == table["abs_error"].max()
+
+
+def test_short_range_share_by_hand():
+    from insight.analysis.sensitivity import short_range_share
+
+    distance = np.linspace(0.0, 4.0, 401)
+    curve = pd.DataFrame({"distance": distance, "atom": "C", "sensitivity": np.where(distance <= 1.0, 1.0, 0.0)})
+    assert short_range_share(curve, below=1.0) == pytest.approx(1.0, abs=0.01)
+    flat = curve.assign(sensitivity=1.0)
+    assert short_range_share(flat, below=1.0) == pytest.approx(0.25, abs=1e-9)
+    assert 0.0 < short_range_share(pair_sensitivity(small_model("schnet"), "C", "H", np.linspace(0.5, 4, 36))) < 1.0
+
+
+def test_block_similarity_of_identical_and_independent_blocks():
+    from insight.analysis.filters import block_similarity
+
+    model = small_model("schnet")
+    distances = np.linspace(0.0, 6.0, 121)
+    similarity = block_similarity(model, distances)
+    assert similarity.shape == (2, 2) and np.allclose(np.diag(similarity), 1.0)
+    assert abs(similarity[0, 1]) < 0.99  # random untied blocks differ
+    model.interactions[1].load_state_dict(model.interactions[0].state_dict())
+    assert block_similarity(model, distances)[0, 1] == pytest.approx(1.0)
+
+
+def test_path_linearity_by_hand():
+    from insight.analysis.alchemy import path_linearity
+
+    straight = pd.DataFrame({"progress": np.linspace(0, 3, 16), "energy": 5.0 * np.linspace(0, 3, 16) - 2.0})
+    r2, slope = path_linearity(straight)
+    assert r2 == pytest.approx(1.0) and slope == pytest.approx(5.0)
+    bent = straight.assign(energy=straight["progress"] ** 4)
+    assert path_linearity(bent)[0] < 0.95

@@ -108,3 +108,20 @@ def test_bad_input_is_refused_with_a_reason():
         isosurface(aspirin(), level=-1)
     with pytest.raises(ValueError, match="planar_cut for crystals"):
         potential_on_isosurface(small_model("schnet", periodic=True), random_crystal())
+
+
+def test_symmetry_deviation_is_round_off_for_a_symmetry_and_not_otherwise():
+    """Benzene's 60° rotation maps Ω onto itself; 30° (not a symmetry of the hydrogens) does not."""
+    from insight.analysis.potential import axis_rotation, symmetry_deviation
+
+    model = small_model("schnet")
+    benzene = insight.from_smiles("c1ccccc1")
+    surface = insight.potential_on_isosurface(model, benzene, "H", spacing=0.25)
+    carbons = benzene.positions[benzene.numbers == 6]
+    center = carbons.mean(axis=0)
+    normal = np.linalg.svd(carbons - center)[2][-1]
+    assert symmetry_deviation(model, benzene, surface, axis_rotation(normal, np.pi / 3), center) < 1e-3
+    assert symmetry_deviation(model, benzene, surface, axis_rotation(normal, np.pi / 6), center) > 1e-2
+    np.testing.assert_allclose(axis_rotation([0, 0, 1], np.pi / 2) @ [1, 0, 0], [0, 1, 0], atol=1e-12)
+    with pytest.raises(ValueError, match="orthogonal"):
+        symmetry_deviation(model, benzene, surface, 2 * np.eye(3), center)

@@ -23,7 +23,8 @@ from ..batch import collate
 from ..models.base import AtomisticModel
 from ..structures import Structure, StructureError, atomic_number
 
-__all__ = ["AlchemicalState", "alchemical_energy", "alchemical_frames", "alchemical_path", "benzene_to_triazine"]
+__all__ = ["AlchemicalState", "alchemical_energy", "alchemical_frames", "alchemical_path", "benzene_to_triazine",
+           "path_linearity"]
 
 
 @dataclass
@@ -253,3 +254,16 @@ def _kabsch(moving: np.ndarray, reference: np.ndarray) -> np.ndarray:
     d = np.sign(np.linalg.det(u @ vt))
     rotation = u @ np.diag([1.0, 1.0, d]) @ vt
     return a @ rotation + reference.mean(axis=0)
+
+
+def path_linearity(path: pd.DataFrame) -> tuple[float, float]:
+    """``(R², slope)`` of a straight line through an :func:`alchemical_path`'s energies against its progress.
+
+    Fig. 3.16's composition-only path rises "virtually linearly"; R² says how nearly, the slope is the
+    energy change per segment in the model's unit.
+    """
+    x, y = path["progress"].to_numpy(), path["energy"].to_numpy()
+    slope, intercept = np.polyfit(x, y, 1)
+    residual = y - (slope * x + intercept)
+    spread = np.sum((y - y.mean()) ** 2)
+    return (1.0 - float(np.sum(residual**2) / spread) if spread > 0 else 1.0), float(slope)

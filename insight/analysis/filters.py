@@ -17,7 +17,7 @@ from ..models.base import AtomisticModel
 from ..neighbors import _shift_range
 from ..structures import Structure
 
-__all__ = ["FilterCuts", "filter_cuts", "radial_filters"]
+__all__ = ["FilterCuts", "filter_cuts", "radial_filters", "block_similarity"]
 
 
 @dataclass
@@ -93,3 +93,14 @@ def filter_cuts(
     values = values.reshape(n_blocks, resolution, resolution, n_filters).transpose(0, 3, 1, 2)
     label = (crystal.info.get("name") or crystal.formula) if crystal is not None else "molecule"
     return FilterCuts(coordinates, values, crystal is not None, label)
+
+
+def block_similarity(model: AtomisticModel, distances: np.ndarray) -> np.ndarray:
+    """Correlation between the interaction blocks' filters over ``distances`` (Å), ``(n_blocks, n_blocks)``.
+
+    Each block's filters, minus their mean over distance, are flattened and correlated with the other
+    blocks': 1 means two blocks learned the same filters; untied blocks (Fig. 4.4) need not.
+    """
+    profiles = radial_filters(model, distances)
+    centred = (profiles - profiles.mean(axis=1, keepdims=True)).reshape(profiles.shape[0], -1)
+    return np.corrcoef(centred)

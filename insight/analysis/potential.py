@@ -27,6 +27,8 @@ __all__ = [
     "inverse_square_field",
     "isosurface",
     "potential_on_isosurface",
+    "symmetry_deviation",
+    "axis_rotation",
     "planar_cut",
     "potential_grid",
     "write_cube",
@@ -279,3 +281,30 @@ def potential_roughness(surface: Isosurface) -> float:
     values = surface.values
     spread = float(np.ptp(values)) or 1.0
     return float(np.mean(np.abs(values[edges[:, 0]] - values[edges[:, 1]])) / spread)
+
+
+def symmetry_deviation(
+    model: AtomisticModel, structure: Structure, surface: Isosurface, rotation: np.ndarray, center: np.ndarray
+) -> float:
+    """How much ``Omega`` on a surface changes under a symmetry operation of the molecule (Fig. 3.12's symmetries).
+
+    The surface's vertices are rotated by ``rotation`` (3 x 3) about ``center`` (Å) and the probe is evaluated
+    there; returns the largest change relative to the range of ``surface.values``. A model invariant to
+    rotations gives round-off for a true symmetry of the molecule.
+    """
+    if surface.values is None or surface.probe is None:
+        raise ValueError("the surface has no potential values; use potential_on_isosurface")
+    rotation = np.asarray(rotation, dtype=np.float64)
+    if rotation.shape != (3, 3) or not np.allclose(rotation @ rotation.T, np.eye(3), atol=1e-8):
+        raise ValueError("rotation must be an orthogonal 3 x 3 matrix")
+    moved = (surface.vertices - center) @ rotation.T + center
+    values = local_potential(model, structure, moved, surface.probe)
+    return float(np.max(np.abs(values - surface.values)) / (np.ptp(surface.values) or 1.0))
+
+
+def axis_rotation(axis: Sequence[float], angle: float) -> np.ndarray:
+    """The 3 x 3 rotation by ``angle`` (radians) about ``axis`` (Rodrigues' formula)."""
+    axis = np.asarray(axis, dtype=np.float64)
+    axis = axis / np.linalg.norm(axis)
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    return np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * k @ k

@@ -19,7 +19,7 @@ from ..batch import collate
 from ..models.base import AtomisticModel
 from ..structures import Structure, atomic_number, element_symbol
 
-__all__ = ["pair_sensitivity", "molecule_pair_sensitivity", "pair_distance_distribution"]
+__all__ = ["pair_sensitivity", "molecule_pair_sensitivity", "pair_distance_distribution", "short_range_share"]
 
 # PyTorch's forward-mode AD levels are shared by the whole process: two jvp passes in
 # different threads (e.g. two requests of the app) would tear down each other's level.
@@ -146,3 +146,21 @@ def pair_distance_distribution(
     total = max(counts.sum(), 1)
     return pd.DataFrame({"distance": 0.5 * (edges[1:] + edges[:-1]), "count": counts,
                          "density": counts / (total * width)})
+
+
+def short_range_share(curve: pd.DataFrame, below: float = 1.5, atom: str | None = None) -> float:
+    """Share of a sensitivity curve's area at distances below ``below`` Å (sec. 4.5.3: bonds lie below 1.5 Å).
+
+    ``curve`` from :func:`pair_sensitivity`; ``atom`` picks one atom's curve (default: the first).
+    Independent of the representation's scale, so models compare.
+    """
+    from scipy.integrate import trapezoid
+
+    atom = atom if atom is not None else curve["atom"].iloc[0]
+    chosen = curve[curve["atom"] == atom].sort_values("distance")
+    distance, value = chosen["distance"].to_numpy(), chosen["sensitivity"].to_numpy()
+    total = trapezoid(value, distance)
+    if not total > 0:
+        raise ValueError("the sensitivity curve is zero everywhere")
+    inside = distance <= below
+    return float(trapezoid(value[inside], distance[inside]) / total)
