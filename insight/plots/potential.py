@@ -159,6 +159,6 @@ def isosurface_grid_figure(surfaces: dict[tuple[str, str], Isosurface], title: s
                                        intensity=s.values, colorscale=colorscale, showscale=False, name="potential",
                                        lighting=dict(ambient=0.6, diffuse=0.6, specular=0.1)), row=i, col=j)
     axis = dict(visible=False)
-    figure.update_scenes(xaxis=axis, yaxis=axis, zaxis=axis, aspectmode="data", camera=dict(eye=dict(x=0, y=0, z=1.6)))
+    figure.update_scenes(xaxis=axis, yaxis=axis, zaxis=axis, aspectmode="data", camera=dict(eye=dict(x=0, y=0, z=2.1)))
     figure.update_layout(title=title or "Local chemical potentials on isosurfaces", margin=dict(l=0, r=0, t=110, b=0))
     return figure
