@@ -80,3 +80,10 @@ def test_md_figures_quick(tmp_path):
         # Forces in training: far better forces on frames the models have not seen (Table 5.4).
         assert (with_forces.loc[with_forces["molecule"] == molecule, "force_mae"].min()
                 < 0.5 * energy_only.loc[energy_only["molecule"] == molecule, "force_mae"].min())
+
+
+def test_every_script_is_run_by_a_quick_test():
+    scripts = {p.stem for p in ANALYSES.glob("*.py") if p.name.startswith(("fig_", "table_"))}
+    tested = set(QM9_SCRIPTS) | {"fig_4_5", "fig_4_9", "fig_4_15", "table_4_3", "fig_3_10", "fig_3_15", "table_5_3"}
+    untested = {s for s in scripts if not any(s.startswith(t) for t in tested)}
+    assert not untested, f"figure scripts without a quick-mode test: {sorted(untested)}"
