@@ -41,7 +41,7 @@ def main(argv=None) -> None:
                                     "Omega_H": surface.values}))
     figure = isosurface_grid_figure(surfaces, title=f"Fig. 3.12: Ω<sub>H</sub> of QM9 molecules, {model.name} (DTNN, "
                                                 "T=2), isosurface Σ|r−r<sub>i</sub>|<sup>−2</sup> = 3.8 Å<sup>−2</sup>")
-    run.save("fig_3_12_potentials", figure, pd.concat(tables), width=1800, height=520)
+    run.save("fig_3_12_potentials", figure, pd.concat(tables), width=2400, height=560)
     asymmetry = sixfold_asymmetry(model, molecules["benzene"], surfaces[("", "benzene")])
     ranges = {name: float(np.ptp(s.values)) for (_, name), s in surfaces.items()}
     run.report(

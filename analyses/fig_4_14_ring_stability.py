@@ -24,8 +24,7 @@ def main(argv=None) -> None:
     ranking = insight.ring_stability(model, qm9.structures(rows), progress=not run.quick)
     ranking["qm9_index"] = [int(qm9.table["index"].iloc[rows[k]]) for k in ranking["structure"]]
     figure = ring_ranking_figure(ranking, n=10)
-    figure.update_layout(title=f"Fig. 4.14: most and least stable of {len(ranking):,} six-membered carbon rings in "
-                               f"{'all of ' if not run.quick else ''}QM9 ({model.name}, SchNet T=6)")
+    figure.update_layout(title=f"Fig. 4.14: most and least stable of {len(ranking):,} C6 rings in QM9 ({model.name})")
     run.save("fig_4_14_ring_stability", figure, ranking, height=1050)
     least = ranking.tail(10)
     with_nitrogen = int(least["neighbors"].str.contains("N").sum())

@@ -87,7 +87,8 @@ def main(argv=None) -> None:
                                     name=f"{label}, thesis", line=dict(color=colors[architecture], dash="dash")))
     figure.update_layout(title="Fig. 4.6 (N = 100k-110k): QM9 U0 test MAE by interaction passes T",
                          xaxis=dict(title="interaction passes T", tickvals=[1, 2, 3, 6]),
-                         yaxis=dict(title="test MAE (kcal/mol)", type="log"), plot_bgcolor="white")
+                         yaxis=dict(title="test MAE (kcal/mol)", type="log", tickvals=[0.3, 0.5, 1, 2, 3, 5]),
+                         plot_bgcolor="white")
     run.save("fig_4_6_mae_by_T", figure, curve)
 
     ours = curve.dropna(subset=["our_mae"])

@@ -22,7 +22,7 @@ def main(argv=None) -> None:
             names[f"{'DTNN' if architecture == 'dtnn' else 'SchNet'} T={t}"] = found[0]
     models = {label: insight.load_model(name, device="cpu") for label, name in names.items()}
     # Molecules in the test split of the SchNet T=6 (10,831 molecules of QM9's 130,831).
-    molecules = test_structures(names.get("SchNet T=6", next(iter(names.values()))), 300 if run.quick else 5000)
+    molecules = test_structures(names.get("SchNet T=6", next(iter(names.values()))), 300 if run.quick else 3000)
     contributions = insight.with_totals(
         insight.contributions_over_dataset(models, molecules, progress=False, tabulate=True))
     figure = distributions_figure(contributions, ["H", "C", "N", "O", "E (total)"])

@@ -55,6 +55,9 @@ def main() -> None:
         print(f"[{k}/{len(chosen)}] {script.stem} ...", flush=True)
         command = [sys.executable, str(script), "--output", str(output)] + (["--quick"] if args.quick else [])
         result = subprocess.run(command)
+        if result.returncode:  # headless Chromium (image export) fails now and then; a second run settles it
+            print(f"[{k}/{len(chosen)}] {script.stem}: exit {result.returncode}, running it once more", flush=True)
+            result = subprocess.run(command)
         status = "ok" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
         print(f"[{k}/{len(chosen)}] {script.stem}: {status} in {time.time() - started:.0f} s", flush=True)
         if result.returncode:

@@ -16,7 +16,7 @@ publish() {  # publish RUN ZOO_NAME DESCRIPTION [insight publish options...]
     local hours
     hours=$(python -c "import json; print(json.load(open('training-runs/$run/best/card.json'))['training']['hours'])")
     insight publish "training-runs/$run/best" --name "$name" --description "$description" \
-        --status "trained ${hours} h on one CPU core; resumable in training-runs/$run" "$@"
+        --status "best model after ${hours} h of training on one CPU core; resumable in training-runs/$run" "$@"
 }
 
 md_trajectory() {  # the description of data generated here

@@ -17,6 +17,9 @@ def ring_ranking_figure(ranking: pd.DataFrame, n: int = 10) -> go.Figure:
         figure.add_trace(go.Bar(x=group["E_ring"], y=[f"#{r} {s}" for r, s in zip(group["rank"], group["smiles"])],
                                 orientation="h", name=kind, customdata=group[["structure", "ring"]],
                                 hovertemplate="%{y}<br>E_ring = %{x:.2f}<br>ring atoms %{customdata[1]}<extra></extra>"))
+    low, high = float(shown["E_ring"].min()), float(shown["E_ring"].max())
+    margin = 0.05 * (high - low) or 1.0
+    figure.update_xaxes(range=[low - margin, high + margin])  # the differences, not the distance from zero
     figure.update_layout(title="6-membered carbon rings: most and least stable", xaxis_title=f"E_ring ({unit})",
                          yaxis=dict(autorange="reversed"), plot_bgcolor="white", height=40 * len(shown) + 150)
     return figure
