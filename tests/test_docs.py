@@ -17,7 +17,7 @@ def test_docs_build_strict(tmp_path):
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
                             cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    zoo = (tmp_path / "zoo" / "index.html").read_text()
+    zoo = (tmp_path / "zoo.html").read_text()  # the offline plugin writes page.html, not page/index.html
     assert "schnet-qm9-t6" in zoo and "model zoo table" not in zoo  # generated from the cards
     assert (tmp_path / "notebooks" / "probe_chemical_potential.ipynb").is_file()
 
