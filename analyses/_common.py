@@ -119,7 +119,7 @@ def test_structures(model_name: str, n: int, seed: int = 0):
 
 
 def md_evaluation_frames(molecule: str, model_name: str, quick: bool, n_quick: int = 40):
-    """``(trajectory, rows, description)``: the frames an MD model is evaluated on.
+    """``(trajectory, rows, description, recorded)``: the frames an MD model is evaluated on.
 
     Normally its recorded test frames of the GFN2-xTB trajectory it was trained on. Where that trajectory has not
     been generated on this machine (``insight data generate-md``, minutes per molecule), quick mode runs a short
@@ -132,11 +132,11 @@ def md_evaluation_frames(molecule: str, model_name: str, quick: bool, n_quick: i
 
     if trajectory_path(molecule).is_file():
         trajectory = load_trajectory(molecule)
-        return trajectory, load_split(model_name)["test"], "test frames of the training trajectory"
+        return trajectory, load_split(model_name)["test"], "test frames of the training trajectory", True
     if not quick:
         sys.exit(f"the {molecule} trajectory is missing: run `insight data generate-md {molecule} --frames 5000`")
     trajectory = _independent_trajectory(molecule, n_quick)
-    return trajectory, np.arange(len(trajectory)), f"{n_quick} frames of an independent trajectory (seed 1)"
+    return trajectory, np.arange(len(trajectory)), f"{n_quick} frames of an independent trajectory (seed 1)", False
 
 
 @functools.lru_cache(maxsize=None)

@@ -26,7 +26,7 @@ def main(argv=None) -> None:
             missing.append(molecule)
             continue
         models = {name: insight.load_model(name, device="cpu") for name in names}
-        trajectory, test, source = md_evaluation_frames(molecule, names[0], run.quick)
+        trajectory, test, source, _ = md_evaluation_frames(molecule, names[0], run.quick)
         frames = test[:: max(1, len(test) // (200 if run.quick else 2000))]
         contributions = insight.with_totals(insight.contributions_over_dataset(models, trajectory.structures(frames),
                                                                                progress=False))

@@ -6,6 +6,8 @@ A = H, C, N, O, from a QM9 DTNN, on the isosurface Σ|r − r_i|⁻² = 3.8 Å�
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from _common import start
@@ -28,7 +30,7 @@ def main(argv=None) -> None:
         shape = insight.isosurface(molecule, spacing=spacing)
         for probe in PROBES:
             values = insight.local_potential(model, molecule, shape.vertices, probe)
-            surface = type(shape)(shape.vertices, shape.faces, shape.level, values, probe, model.energy_unit)
+            surface = replace(shape, values=values, probe=probe, unit=model.energy_unit)
             surfaces[(name, f"probe {probe}")] = surface
             ranges[(name, probe)] = float(np.ptp(values))
             v = shape.vertices

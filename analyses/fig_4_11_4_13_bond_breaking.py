@@ -35,7 +35,7 @@ def main(argv=None) -> None:
         train = train[:5000]
     long_range = np.linspace(0.5, 12.0, 47 if run.quick else 231)
     short_range = np.linspace(0.5, 4.0, 36 if run.quick else 141)
-    tables, spikes = [], {}
+    short_curves, spikes = {}, {}
     for a, b in PAIRS:
         distribution = insight.pair_distance_distribution(qm9.numbers, qm9.positions, qm9.offsets, a, b,
                                                           max_distance=12.0, bins=240, molecules=train)
@@ -45,20 +45,17 @@ def main(argv=None) -> None:
             shown = distribution[distribution["distance"] <= distances[-1]] if key == "fig_4_13" else distribution
             figure = sensitivity_figure(curves, shown, title=f"{figure_name}: {a}-{b} pulled apart (QM9 models; "
                                                              "lower panel: training pairs)")
-            table = pd.concat([c.assign(model=label) for label, c in curves.items()])
-            run.save(f"{key}_{a}{b}", figure, table, height=750)
-            tables.append(table.assign(range=key))
-        for label, model in models.items():
-            curve = insight.pair_sensitivity(model, a, b, short_range)
+            run.save(f"{key}_{a}{b}", figure, pd.concat([c.assign(model=label) for label, c in curves.items()]),
+                     height=750)
+        short_curves[(a, b)] = curves  # the last pass: 0.5-4 Å
+        for label, curve in curves.items():
             first = curve[curve["atom"] == a]
             values = first["sensitivity"].to_numpy() / first["sensitivity"].max()
             distances = first["distance"].to_numpy()
             spikes[(label, f"{a}-{b}")] = float(values[(distances >= 1.5) & (distances <= 2.0)].max())
         run.save_table(f"fig_4_12_pair_distribution_{a}{b}", distribution)
     # Thesis: SchNet weighs the < 1.5 Å regime more than DTNN; SchNet T=1 has a spike at 1.5-2.0 Å.
-    emphasis = {}
-    for label, model in models.items():
-        emphasis[label] = insight.short_range_share(insight.pair_sensitivity(model, "C", "C", short_range), 1.5)
+    emphasis = {label: insight.short_range_share(curve, 1.5) for label, curve in short_curves[("C", "C")].items()}
     dtnn = [v for k, v in emphasis.items() if k.startswith("DTNN")]
     schnet = [v for k, v in emphasis.items() if k.startswith("SchNet")]
     best_pair = ("SchNet T=6", "DTNN T=3")  # the best-trained model of each architecture

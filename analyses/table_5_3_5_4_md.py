@@ -35,8 +35,8 @@ def main(argv=None) -> None:
             for name in find_models(dataset=dataset, architecture=architecture, forces=forces):
                 model = insight.load_model(name, device="cpu")
                 card = model.card
-                trajectory, rows_used, source = md_evaluation_frames(molecule, name, run.quick)
-                if source.startswith("test frames"):
+                trajectory, rows_used, source, recorded = md_evaluation_frames(molecule, name, run.quick)
+                if recorded:
                     metrics = test_metrics(name)
                 else:
                     metrics, _ = evaluate(model, pack_dataset(trajectory, card["target"], model.cutoff), rows_used)

@@ -369,10 +369,6 @@ def _learning_rate(config: TrainingConfig, state: dict[str, Any], seconds: float
     return config.learning_rate * state["plateau_scale"]
 
 
-def _rate_before_switch(saved: dict[str, Any], state: dict[str, Any]) -> float:
-    """The rate a run had under its saved schedule, where a budget decay that replaces it starts."""
-    return _learning_rate(TrainingConfig(**{**saved, "max_hours": saved.get("max_hours") or 1.0}), state)
-
 
 def _init_scaling(model: AtomisticModel, data: PackedStructures, rows: np.ndarray) -> None:
     """E_mu and E_sigma: mean and standard deviation of the energy per atom on the training set (sec. 3.4).
@@ -472,7 +468,8 @@ def train(
         state.update(checkpoint["state"])
         log(f"resuming {output} at epoch {state['epoch']}, step {state['step']}, best validation MAE {state['best_mae']:.4f}")
         if switch_to_budget is not None:
-            state["budget_start_lr"] = _rate_before_switch(switch_to_budget, state)
+            # The rate the run had under its saved schedule is where the budget decay starts.
+            state["budget_start_lr"] = _learning_rate(TrainingConfig(**switch_to_budget), state)
             state["budget_start_seconds"] = state["seconds"]
             log(f"switching to the budget schedule: lr {state['budget_start_lr']:.2e} decays linearly to 0 at "
                 f"{config.max_hours} h")

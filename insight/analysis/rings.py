@@ -31,13 +31,16 @@ def connectivity_mol(structure: Structure):
     return mol
 
 
-def six_membered_carbon_rings(structure: Structure) -> list[tuple[int, ...]]:
-    """Atom indices of every 6-membered all-carbon ring, each in order around the ring."""
+def six_membered_carbon_rings(structure: Structure, mol=None) -> list[tuple[int, ...]]:
+    """Atom indices of every 6-membered all-carbon ring, each in order around the ring.
+
+    ``mol``: the structure's :func:`connectivity_mol`, if already at hand.
+    """
     from rdkit import Chem
 
     if structure.is_periodic:
         raise ValueError("ring perception is for molecules")
-    rings = Chem.GetSymmSSSR(connectivity_mol(structure))
+    rings = Chem.GetSymmSSSR(mol if mol is not None else connectivity_mol(structure))
     return [tuple(int(a) for a in ring) for ring in rings
             if len(ring) == 6 and all(structure.numbers[a] == 6 for a in ring)]
 
@@ -77,9 +80,8 @@ def ring_stability(
         iterator = tqdm(iterator, desc="finding rings", unit="molecule", leave=False, mininterval=2.0)
     neighbors = []
     for k in iterator:
-        rings = six_membered_carbon_rings(structures[k])
-        mol = connectivity_mol(structures[k]) if rings else None
-        for ring in rings:
+        mol = connectivity_mol(structures[k])  # one connectivity per molecule, for its rings and their neighbours
+        for ring in six_membered_carbon_rings(structures[k], mol):
             found.append((k, ring))
             neighbors.append(ring_neighbors(structures[k], ring, mol))
     with_rings = sorted({k for k, _ in found})

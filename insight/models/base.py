@@ -322,8 +322,6 @@ class AtomisticModel(nn.Module):
 
         ``tabulate=True`` reads the filters from a distance table (energies only, see :meth:`forward`).
         """
-        if tabulate and forces:
-            raise ValueError("tabulate=True gives energies only; forces need the exact filters (tabulate=False)")
         if isinstance(structures, Structure):
             structures = [structures]
         energies, contributions, all_forces = [], [], []

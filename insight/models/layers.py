@@ -86,8 +86,8 @@ class DistanceTable:
     they can be looked up instead of recomputed. Each value is a weighted sum of
     four neighbouring rows (one ``embedding_bag`` per table), with an
     interpolation error of order ``spacing**4``: with 0.002 Å, below float32
-    round-off for trained filters and about 1e-7 relative even for random,
-    strongly curved ones (tests/test_models.py, tests/test_schnetpack.py).
+    round-off for trained filters and within 1e-6 relative even for random,
+    strongly curved ones (asserted in tests/test_models.py and tests/test_schnetpack.py).
     Distances beyond the table take its last rows: past ``stop`` every
     Gaussian of the expansion has decayed to zero, so features are constant.
     """
