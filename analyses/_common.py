@@ -18,11 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL_OUTPUT = ROOT / "docs" / "figures"
 QUICK_OUTPUT = ROOT / "build" / "analyses-quick"
+#: Data tables above this size stay out of docs/figures (and out of git): the script regenerates them into
+#: LARGE_OUTPUT, and the report names the command.
+MAX_COMMITTED_CSV_BYTES = 1_000_000
+LARGE_OUTPUT = ROOT / "build" / "figure-data"
 
 
 @dataclass
@@ -33,10 +36,12 @@ class Run:
     output: Path
     quick: bool
     files: list[str] = field(default_factory=list)
+    #: Tables too large for docs/figures, written to LARGE_OUTPUT instead (full runs only).
+    regenerated: list[str] = field(default_factory=list)
 
-    def save(self, name: str, figure, table: pd.DataFrame | None = None, width: int = 1000,
-             height: int = 650) -> None:
-        """Write ``name.png``, ``name.svg`` and (with ``table``) ``name.csv`` into the output folder.
+    def save(self, name: str, figure, table=None, width: int = 1000, height: int = 650) -> None:
+        """Write ``name.png``, ``name.svg`` and (with ``table``, a DataFrame or any result with ``.to_frame()``)
+        ``name.csv`` into the output folder.
 
         3D figures are written as PNG only: the SVG of a WebGL scene is a bitmap in an SVG wrapper,
         as large as the PNG and no sharper.
@@ -49,14 +54,24 @@ class Run:
             figure.write_image(path, width=width, height=height, scale=1 if three_d or suffix == "svg" else 2)
             self.files.append(path.name)
         if table is not None:
-            path = self.output / f"{name}.csv"
-            table.to_csv(path, index=False, float_format="%.6g")
-            self.files.append(path.name)
+            self.save_table(name, table)
 
-    def save_table(self, name: str, table: pd.DataFrame) -> None:
-        """Write a table without a figure as ``name.csv``."""
+    def save_table(self, name: str, table) -> None:
+        """Write a table (a DataFrame or a result with ``.to_frame()``) as ``name.csv``.
+
+        In a full run into docs/figures, a table over 1 MB goes to ``build/figure-data/`` instead, so that git
+        keeps only what a reader needs; the report says which script regenerates it.
+        """
+        frame = table.to_frame() if hasattr(table, "to_frame") else table
+        text = frame.to_csv(index=False, float_format="%.6g")
         path = self.output / f"{name}.csv"
-        table.to_csv(path, index=False, float_format="%.6g")
+        if self.output.resolve() == FULL_OUTPUT.resolve() and len(text.encode()) > MAX_COMMITTED_CSV_BYTES:
+            LARGE_OUTPUT.mkdir(parents=True, exist_ok=True)
+            (LARGE_OUTPUT / path.name).write_text(text)
+            path.unlink(missing_ok=True)
+            self.regenerated.append(path.name)
+            return
+        path.write_text(text)
         self.files.append(path.name)
 
     def report(self, figure: str, finding: str, reproduced: bool | None, result: str,
@@ -68,7 +83,7 @@ class Run:
         """
         key = key or self.key
         entry = {"key": key, "figure": figure, "finding": finding, "reproduced": reproduced, "result": result,
-                 "numbers": numbers or {}, "files": self.files, "quick": self.quick}
+                 "numbers": numbers or {}, "files": self.files, "regenerated": self.regenerated, "quick": self.quick}
         (self.output / f"{key}.report.json").write_text(json.dumps(entry, indent=2, default=float) + "\n")
 
 
@@ -94,8 +109,12 @@ def start_image_server() -> None:
     global _server_started
     if _server_started:
         return
-    import kaleido
+    from insight.errors import MissingExtraError, require
 
+    try:
+        kaleido = require("kaleido", "figures", "Writing the figures as PNG and SVG")
+    except MissingExtraError as err:
+        sys.exit(str(err))
     warnings.filterwarnings("ignore", message="The kopts argument is ignored")
     try:
         kaleido.start_sync_server(silence_warnings=True)
@@ -108,14 +127,13 @@ def test_structures(model_name: str, n: int, seed: int = 0):
     """Up to ``n`` structures drawn at random (seeded) from a bundled model's own test split."""
     import numpy as np
 
-    from insight.data.registry import load_dataset
-    from insight.models.files import load_model
-    from insight.training import load_split
+    import insight
+    from insight.models.files import resolve_model_folder
 
-    dataset_name = load_model(model_name, device="cpu").card.get("training", {}).get("dataset", "qm9")
-    test = load_split(model_name)["test"]
+    card = insight.read_card(resolve_model_folder(model_name))
+    test = insight.load_split(model_name)["test"]
     rows = np.sort(np.random.default_rng(seed).choice(test, size=min(n, len(test)), replace=False))
-    return load_dataset(dataset_name).structures(rows)
+    return insight.load_dataset(card.dataset).structures(rows)
 
 
 def md_evaluation_frames(molecule: str, model_name: str, quick: bool, n_quick: int = 40):
@@ -128,7 +146,7 @@ def md_evaluation_frames(molecule: str, model_name: str, quick: bool, n_quick: i
     import numpy as np
 
     from insight.data.md import load_trajectory, trajectory_path
-    from insight.training import load_split
+    from insight.models.files import load_split
 
     if trajectory_path(molecule).is_file():
         trajectory = load_trajectory(molecule)

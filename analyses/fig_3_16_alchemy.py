@@ -25,9 +25,11 @@ def main(argv=None) -> None:
                                      interpolate_positions=True)
     figure = alchemy_figure({"fixed positions": fixed, "interpolated positions": moving},
                             title=f"Fig. 3.16: alchemical path benzene → s-triazine ({model.name}, DTNN T=3)")
-    run.save("fig_3_16_alchemy", figure, pd.concat([fixed.assign(path="fixed"), moving.assign(path="interpolated")]))
-    linearity, slope = insight.path_linearity(fixed)
-    below = float(np.mean(moving["energy"].to_numpy() <= fixed["energy"].to_numpy() + 1e-9))
+    run.save("fig_3_16_alchemy", figure, pd.concat([fixed.table.assign(path="fixed"),
+                                                   moving.table.assign(path="interpolated")]))
+    fit = insight.path_linearity(fixed)
+    linearity, slope = fit.r_squared, fit.slope
+    below = float(np.mean(moving.table["energy"].to_numpy() <= fixed.table["energy"].to_numpy() + 1e-9))
     run.report(
         "Fig. 3.16",
         "With benzene's geometry kept, the energy rises virtually linearly from benzene to s-triazine; with "
@@ -35,11 +37,11 @@ def main(argv=None) -> None:
         linearity > 0.95 and below >= 0.9,
         f"Fixed positions: linear fit R² = {linearity:.3f}, rise {slope:.1f} kcal/mol per N substitution "
         "(one segment of the path); "
-        f"interpolated positions at or below the fixed path at {100 * below:.0f}% of the {len(fixed)} points "
+        f"interpolated positions at or below the fixed path at {100 * below:.0f}% of the {len(fixed.table)} points "
         "(criteria: R² > 0.95 and >= 90%).",
         {"fixed_r2": linearity, "slope": slope, "fraction_below": below,
-         "ends_fixed": fixed.loc[fixed["label"] != "", "energy"].round(2).tolist(),
-         "ends_interpolated": moving.loc[moving["label"] != "", "energy"].round(2).tolist()},
+         "ends_fixed": fixed.table.loc[fixed.table["label"] != "", "energy"].round(2).tolist(),
+         "ends_interpolated": moving.table.loc[moving.table["label"] != "", "energy"].round(2).tolist()},
     )
 
 

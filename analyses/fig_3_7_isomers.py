@@ -13,7 +13,8 @@ from _common import start
 import insight
 from insight.data.qm9 import load_qm9
 from insight.plots.accuracy import isomer_figure
-from insight.training import load_split
+from insight.models.files import load_split
+from insight.thesis import ISOMER_FORMULA
 
 MODEL = "dtnn-qm9"
 THESIS = {"mae": 0.89, "kendall_tau": 0.969}
@@ -24,15 +25,16 @@ def main(argv=None) -> None:
     model = insight.load_model(MODEL, device="cpu")
     qm9 = load_qm9()
     test = load_split(MODEL)["test"]
-    isomer_rows = test[qm9.formulas()[test] == "C7H10O2"]
+    isomer_rows = test[qm9.formulas()[test] == ISOMER_FORMULA]
     if run.quick:
         isomer_rows = isomer_rows[:200]
     table = insight.prediction_table(model, qm9, isomer_rows)
-    isomers, metrics = insight.isomer_ranking(table, "C7H10O2")
-    figure = isomer_figure(isomers, metrics, unit=model.energy_unit, formula="C<sub>7</sub>O<sub>2</sub>H<sub>10</sub>")
-    figure.update_layout(title=f"Fig. 3.7: {model.name} on {metrics['n']} C7O2H10 isomers of its test split: MAE "
-                               f"{metrics['mae']:.2f} kcal/mol, Kendall τ {metrics['kendall_tau']:.3f}")
-    run.save("fig_3_7_isomers", figure, isomers)
+    ranking = insight.isomer_ranking(table, ISOMER_FORMULA)
+    metrics = {"n": ranking.n, "mae": ranking.mae, "kendall_tau": ranking.kendall_tau}
+    figure = isomer_figure(ranking)
+    figure.update_layout(title=f"Fig. 3.7: {model.name} on {ranking.n} C7O2H10 isomers of its test split: MAE "
+                               f"{ranking.mae:.2f} kcal/mol, Kendall τ {ranking.kendall_tau:.3f}")
+    run.save("fig_3_7_isomers", figure, ranking.table)
     run.report(
         "Fig. 3.7",
         "A DTNN ranks the 6,095 C7O2H10 isomers by energy almost perfectly (MAE 0.89 kcal/mol, Kendall tau 0.969).",

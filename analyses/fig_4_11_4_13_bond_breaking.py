@@ -14,7 +14,7 @@ from _common import start
 import insight
 from insight.data.qm9 import load_qm9
 from insight.plots.sensitivity import sensitivity_figure
-from insight.training import load_split
+from insight.models.files import load_split
 from insight.zoo import find_models
 
 PAIRS = (("C", "C"), ("C", "H"), ("H", "H"))
@@ -49,7 +49,7 @@ def main(argv=None) -> None:
                      height=750)
         short_curves[(a, b)] = curves  # the last pass: 0.5-4 Å
         for label, curve in curves.items():
-            first = curve[curve["atom"] == a]
+            first = curve[curve["element"] == a]
             values = first["sensitivity"].to_numpy() / first["sensitivity"].max()
             distances = first["distance"].to_numpy()
             spikes[(label, f"{a}-{b}")] = float(values[(distances >= 1.5) & (distances <= 2.0)].max())

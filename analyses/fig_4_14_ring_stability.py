@@ -22,21 +22,22 @@ def main(argv=None) -> None:
     qm9 = load_qm9()
     rows = np.arange(len(qm9)) if not run.quick else np.random.default_rng(0).choice(len(qm9), 3000, replace=False)
     ranking = insight.ring_stability(model, qm9.structures(rows), progress=not run.quick)
-    ranking["qm9_index"] = [int(qm9.table["index"].iloc[rows[k]]) for k in ranking["structure"]]
+    table = ranking.table
+    table["qm9_index"] = [int(qm9.table["index"].iloc[rows[k]]) for k in table["structure"]]
     figure = ring_ranking_figure(ranking, n=10)
-    figure.update_layout(title=f"Fig. 4.14: most and least stable of {len(ranking):,} C6 rings in QM9 ({model.name})")
-    run.save("fig_4_14_ring_stability", figure, ranking, height=1050)
-    least = ranking.tail(10)
+    figure.update_layout(title=f"Fig. 4.14: most and least stable of {len(table):,} C6 rings in QM9 ({model.name})")
+    run.save("fig_4_14_ring_stability", figure, table, height=1050)
+    least = table.tail(10)
     with_nitrogen = int(least["neighbors"].str.contains("N").sum())
-    share_overall = float(ranking["neighbors"].str.contains("N").mean())
+    share_overall = float(table["neighbors"].str.contains("N").mean())
     run.report(
         "Fig. 4.14",
         "The 10 least stable six-membered carbon rings in QM9 all have nitrogen bonded to the ring.",
         with_nitrogen == 10,
-        f"{with_nitrogen} of our 10 least stable rings have N bonded to the ring (of all {len(ranking):,} rings: "
+        f"{with_nitrogen} of our 10 least stable rings have N bonded to the ring (of all {len(table):,} rings: "
         f"{100 * share_overall:.0f}%). Least stable: " + "; ".join(
             f"{r.smiles} (ring neighbours {r.neighbors}, {r.E_ring:.1f})" for r in least.itertuples())
-        + ". Most stable: " + "; ".join(f"{r.smiles} ({r.E_ring:.1f})" for r in ranking.head(3).itertuples()) + ".",
+        + ". Most stable: " + "; ".join(f"{r.smiles} ({r.E_ring:.1f})" for r in table.head(3).itertuples()) + ".",
         {"least_with_nitrogen": with_nitrogen, "share_with_nitrogen": share_overall},
     )
 

@@ -25,16 +25,17 @@ def main(argv=None) -> None:
     permutations = 200 if run.quick else 5000
     results = {}
     for name, elements in (("sp", sp_elements), ("all", model.known_elements)):
-        frame, ratio = insight.embedding_pca(model, elements)
-        figure = embedding_pca_figure(frame, ratio)
+        pca = insight.embedding_pca(model, elements)
+        figure = embedding_pca_figure(pca)
         figure.update_layout(title=f"Element embeddings of SchNet (T=6, Materials Project), "
                                    f"{'s- and p-block' if name == 'sp' else 'all'} elements")
-        run.save(f"fig_4_15_embeddings_{name}", figure, frame, width=1100, height=750)
-        summary, per_family = insight.embedding_group_structure(model, elements, n_permutations=permutations)
-        per_family.to_csv(run.output / f"fig_4_15_period_order_{name}.csv", index=False)
+        run.save(f"fig_4_15_embeddings_{name}", figure, pca.table, width=1100, height=750)
+        structure = insight.embedding_group_structure(model, elements, n_permutations=permutations)
+        structure.per_family.to_csv(run.output / f"fig_4_15_period_order_{name}.csv", index=False)
         run.files.append(f"fig_4_15_period_order_{name}.csv")
-        results[name] = (summary, per_family)
-    summary, per_family = results["sp"]
+        results[name] = structure
+    summary = {k: v for k, v in vars(results["sp"]).items() if k != "per_family"}
+    per_family = results["sp"].per_family
     clustered = summary["within_between_ratio"] < 1 and summary["permutation_p"] < 0.05
     ordered = summary["families_ordered"] >= summary["families_tested"] / 2
     alkali = per_family.set_index("family").reindex(["IA", "IIA"])["rho_period_pc1"].round(2).to_dict()
@@ -47,9 +48,9 @@ def main(argv=None) -> None:
         f"{summary['within_between_ratio']:.2f} (permutation p = {summary['permutation_p']:.3f}, silhouette "
         f"{summary['silhouette']:.2f}); period order (|ρ| ≥ 0.8 with distance from the lightest member) in "
         f"{summary['families_ordered']} of {summary['families_tested']} groups; Spearman ρ(period, PC1) for "
-        f"IA, IIA: {alkali}. All {results['all'][0]['n_elements']} elements: ratio "
-        f"{results['all'][0]['within_between_ratio']:.2f} (p = {results['all'][0]['permutation_p']:.3f}).",
-        {"sp": summary, "all": results["all"][0], "model": MODEL},
+        f"IA, IIA: {alkali}. All {results['all'].n_elements} elements: ratio "
+        f"{results['all'].within_between_ratio:.2f} (p = {results['all'].permutation_p:.3f}).",
+        {"sp": summary, "all": {k: v for k, v in vars(results["all"]).items() if k != "per_family"}, "model": MODEL},
     )
 
 

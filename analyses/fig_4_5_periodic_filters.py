@@ -21,7 +21,7 @@ def main(argv=None) -> None:
     resolution = 41 if run.quick else 81
     crystals = {name: insight.example(name) for name in ("diamond", "graphite")}
     cuts = [insight.filter_cuts(model, extent=5.0, resolution=resolution)]
-    cuts += [insight.filter_cuts(model, extent=5.0, resolution=resolution, crystal=c) for c in crystals.values()]
+    cuts += [insight.filter_cuts(model, extent=5.0, resolution=resolution, structure=c) for c in crystals.values()]
     block, filters = 0, [0, 1, 2, 3]
     figure = periodic_filters_figure(cuts, block=block, filters=filters)
     rows = []

@@ -30,11 +30,12 @@ FIG_4_6 = {("schnet", 2): 0.35, ("schnet", 3): 0.32, ("schnet", 6): 0.32, ("dtnn
 
 def shipped() -> pd.DataFrame:
     rows = []
+    cards = insight.pretrained_cards()
     for name in find_models(dataset="qm9"):
-        card = insight.load_model(name, device="cpu").card
-        rows.append({"model": name, "architecture": card["architecture"], "target": card.get("target"),
-                     "T": card["hyperparameters"]["n_interactions"], "n_train": card["training"]["n_train"],
-                     "test_mae": card.get("metrics", {}).get("test_mae"), "status": card.get("status", "final")})
+        card = cards[name]
+        rows.append({"model": name, "architecture": card.architecture, "target": card.target,
+                     "T": card.n_interactions, "n_train": card.training.n_train, "test_mae": card.test_mae,
+                     "status": card.status or "final"})
     return pd.DataFrame(rows)
 
 

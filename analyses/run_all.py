@@ -21,6 +21,14 @@ def scripts() -> list[Path]:
     return sorted(p for p in HERE.glob("*.py") if p.name.startswith(("fig_", "table_")))
 
 
+def _script_of(key: str) -> str:
+    """The script that writes a report entry (entries are named by the script's key, e.g. ``fig_3_12``)."""
+    for script in scripts():
+        if script.stem == key or script.stem.startswith(key + "_"):
+            return script.stem
+    return key
+
+
 def write_report(output: Path) -> Path:
     entries = [json.loads(p.read_text()) for p in sorted(output.glob("*.report.json"))]
     verdict = {True: "reproduced", False: "not reproduced", None: "not testable with the shipped models"}
@@ -36,6 +44,9 @@ def write_report(output: Path) -> Path:
                   f"**Ours:** {entry['result']}", ""]
         lines += [f"![{entry['figure']}]({images[0]})", ""] if images else []
         lines += ["Files: " + ", ".join(f"[{f}]({f})" for f in entry["files"]), ""]
+        if entry.get("regenerated"):
+            lines += [f"Larger data (over 1 MB, not kept in git): {', '.join(entry['regenerated'])}; "
+                      f"`python analyses/{_script_of(entry['key'])}.py` writes it to `build/figure-data/`.", ""]
     path = output / "REPORT.md"
     path.write_text("\n".join(lines))
     return path

@@ -71,8 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     import insight
 
     try:
+        insight.errors.require("dash", "app", "The insight-app web workbench")
         app = create_app(args.model, args.model_dir, args.device, args.schnetpack, args.trust)
-    except (insight.ModelFileError, ValueError) as err:
+    except (insight.InsightError, ValueError) as err:
         print(f"insight-app: error: {err}", file=sys.stderr)
         return 2
     port = args.port or free_port(args.host)

@@ -8,7 +8,9 @@ types can make the server read a path of its choosing.
 
 from __future__ import annotations
 
-import json
+import atexit
+import shutil
+import tempfile
 import threading
 import uuid
 from collections import OrderedDict
@@ -20,7 +22,11 @@ import numpy as np
 import pandas as pd
 
 import insight
-from insight.models.files import CARD_FILE, WEIGHTS_FILE, list_pretrained, pretrained_aliases, pretrained_dir
+from insight.data.registry import dataset_entry, load_dataset
+from insight.data.splits import random_split
+from insight.models.card import CARD_FILE, read_card
+from insight.models.files import WEIGHTS_FILE, list_pretrained, pretrained_aliases, pretrained_dir
+from insight.models.schnetpack import load_schnetpack
 
 #: Figure tables kept for CSV downloads (the most recent ones, across all sessions).
 STASH_SIZE = 256
@@ -64,17 +70,11 @@ class Workbench:
 
     def add_schnetpack(self, path: Path, trust: bool) -> str:
         """Convert a SchNetPack model file once into a private folder and offer it as ``FILE (SchNetPack)``."""
-        import atexit
-        import shutil
-        import tempfile
-
-        from insight.models.schnetpack import load_schnetpack
-
         model = load_schnetpack(path, trust=trust)
         folder = Path(tempfile.mkdtemp(prefix="insight-schnetpack-"))
         atexit.register(shutil.rmtree, folder, True)
         name = f"{path.name} (SchNetPack)"
-        insight.save_model(model, folder, **dict(model.card, name=name))
+        insight.save_model(model, folder, model.card.replace(name=name))
         self._converted[name] = folder
         return name
 
@@ -94,12 +94,9 @@ class Workbench:
         options = []
         for name, folder in self.model_folders().items():
             try:
-                card = json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
-                mae = card.get("metrics", {}).get("test_mae")
-                label = f"{name} ({card['architecture']}, T={card['hyperparameters']['n_interactions']}"
-                label += f", test MAE {mae:.2f} {card.get('units', {}).get('energy', '')})" if mae else ")"
-            except (OSError, KeyError, ValueError):
-                label = f"{name} (unreadable)"
+                label = read_card(folder).replace(name=name).label
+            except insight.ModelFileError:
+                label = f"{name} (unreadable card)"
             options.append({"label": label, "value": name})
         return options
 
@@ -171,31 +168,28 @@ class Workbench:
 
     # -- dataset-wide results ---------------------------------------------------------------------
     def dataset(self, name: str):
-        """QM9 or the FLLA crystals (raises FLLAError, with what to run, when FLLA is not fetched)."""
-        from insight.data.registry import load_dataset
-
+        """A dataset by registry name (raises DatasetError, with what to run, when it is missing)."""
         return self.cached(("dataset", name), lambda: load_dataset(name))
 
     def qm9(self):
         return self.dataset("qm9")
 
-    def model_dataset(self, model_name: str) -> str:
-        """The dataset a model was trained on (models without a record count as QM9 models)."""
-        return self.model(model_name).card.get("training", {}).get("dataset", "qm9")
+    def model_dataset(self, model_name: str) -> str | None:
+        """The dataset a model was trained on; ``None`` when its card records none (e.g. a converted file)."""
+        return self.model(model_name).card.dataset
 
     def test_rows(self, model_name: str) -> np.ndarray:
         """The model's recorded test split, or a seeded stand-in for models without one."""
-        from insight.data.registry import dataset_info
-        from insight.data.splits import random_split
-        from insight.training import load_split
-
         folder = self.model_folders()[model_name or self.default]
         try:
-            return load_split(folder)["test"]
-        except FileNotFoundError:
+            return insight.load_split(folder)["test"]
+        except insight.ModelFileError:
             name = self.model_dataset(model_name)
-            info = dataset_info(name)
-            return random_split(len(self.dataset(name)), info.n_train, info.n_validation, seed=0)["test"]
+            if name is None:
+                raise insight.DatasetError(f"{model_name} records neither its training data nor a split; "
+                                           "dataset-wide views need one") from None
+            protocol = dataset_entry(name).protocol
+            return random_split(len(self.dataset(name)), protocol.n_train, protocol.n_validation, seed=0)["test"]
 
     def sample_contributions(self, model_name: str) -> pd.DataFrame | None:
         """E_i over a sample of the model's test split (for the distributions); ``None`` while computing."""
@@ -216,7 +210,7 @@ class Workbench:
 
         return self.background(("predictions", model_name), compute)
 
-    def embedding_structure(self, model_name: str) -> tuple[dict, pd.DataFrame]:
+    def embedding_structure(self, model_name: str) -> insight.EmbeddingGroupStructure:
         """How far the model's embeddings follow the periodic table (Fig. 4.15's reading)."""
         return self.cached(("embedding-structure", model_name),
                            lambda: insight.embedding_group_structure(self.model(model_name), n_permutations=500))
@@ -226,7 +220,7 @@ class Workbench:
         def compute():
             rows = self.test_rows(model_name)
             ranking = insight.ring_stability(self.model(model_name), self.qm9().structures(rows), progress=False)
-            ranking["qm9_row"] = rows[ranking["structure"].to_numpy()]
+            ranking.table["qm9_row"] = rows[ranking.table["structure"].to_numpy()]
             return ranking
 
         return self.background(("rings", model_name), compute)

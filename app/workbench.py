@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import functools
-import io
 import tempfile
 import traceback
 from pathlib import Path
@@ -24,10 +23,10 @@ import insight.plots.filters as filter_plots
 import insight.plots.partition as partition_plots
 import insight.plots.potential as potential_plots
 import insight.plots.sensitivity as sensitivity_plots
-from insight.data.flla import FLLAError
 from insight.examples import EXAMPLE_CRYSTALS, EXAMPLE_MOLECULES, cut_plane
+from insight.plots.rings import ring_ranking_figure
 from insight.plots.structure import structure_figure
-from insight.structures import hill_formula
+from insight.thesis import ISOSURFACE_LEVEL
 
 from .state import Workbench, structure_from_json, structure_to_json
 
@@ -57,7 +56,7 @@ def reports_errors(n_outputs: int):
         def wrapper(*args):
             try:
                 return callback(*args)
-            except (UserError, insight.StructureError, insight.ModelFileError, FLLAError, ValueError, KeyError) as err:
+            except (UserError, insight.InsightError, ValueError, KeyError) as err:
                 message = str(err).strip("'\"")
             except Exception as err:  # keep the server up whatever happens; the page says what went wrong
                 traceback.print_exc()
@@ -196,11 +195,11 @@ def build_layout(bench: Workbench) -> html.Div:
                         dcc.Input(id="smiles", placeholder="e.g. c1ccccc1O", debounce=True, className="wide"),
                         html.Button("embed in 3D", id="embed-smiles")]),
                     dcc.Tab(label="QM9", value="qm9", children=[
-                        dcc.Input(id="qm9-query", placeholder="index, formula (C7H10O2) or SMILES", debounce=True,
+                        dcc.Input(id="qm9-query", placeholder=insight.data.qm9.QM9.search_hint, debounce=True,
                                   className="wide"),
                         dcc.Dropdown(id="qm9-results", placeholder="matching QM9 molecules")]),
                     dcc.Tab(label="Materials Project", value="materials", children=[
-                        dcc.Input(id="mp-query", placeholder="mp-48, or a formula (C, NaCl, GaAs)", debounce=True,
+                        dcc.Input(id="mp-query", placeholder=insight.data.flla.FLLA.search_hint, debounce=True,
                                   className="wide"),
                         dcc.Dropdown(id="mp-results", placeholder="matching FLLA crystals")]),
                     dcc.Tab(label="Upload", value="upload", children=[
@@ -261,7 +260,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
             highlight = [int(a) for a in row["ring"].split("-")]
         else:
             return no_update, no_update, ""
-        structure.check_overlaps()
+        insight.check_overlaps(structure)
         bench.model(model_name).check_elements(structure.numbers)
         return structure_to_json(structure), highlight, ""
 
@@ -269,35 +268,13 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
                   "children", allow_duplicate=True), Input("qm9-query", "value"), prevent_initial_call=True)
     @reports_errors(3)
     def search_qm9(query):
-        if not query:
-            return [], None, ""
-        qm9 = bench.qm9()
-        table = qm9.table
-        query = query.strip()
-        if query.isdigit():
-            hits = np.nonzero(table["index"].to_numpy() == int(query))[0]
-        else:
-            formulas = _qm9_formulas(bench)
-            hits = np.nonzero((formulas == query) | (table["smiles"].to_numpy() == query))[0]
-        if len(hits) == 0:
-            raise UserError(f"no QM9 molecule matches {query!r}; try an index (1-133885), a formula or a SMILES")
-        return _search_results(hits, lambda k: f"QM9 {table['index'][k]}: {table['smiles'][k]}")
+        return _search(bench.dataset("qm9"), query)
 
     @app.callback(Output("mp-results", "options"), Output("mp-results", "value"), Output("input-message",
                   "children", allow_duplicate=True), Input("mp-query", "value"), prevent_initial_call=True)
     @reports_errors(3)
     def search_materials(query):
-        if not query:
-            return [], None, ""
-        table = bench.dataset("flla").table
-        query = query.strip()
-        ids, formulas = table["material_id"].to_numpy(dtype=str), table["formula"].to_numpy(dtype=str)
-        hits = np.nonzero((np.char.lower(ids) == query.lower()) | (formulas == _hill_order(query)))[0]
-        if len(hits) == 0:
-            raise UserError(f"no FLLA crystal matches {query!r}; try a Materials Project id (mp-48) or a reduced "
-                            "formula (C, NaCl, Al2O3)")
-        return _search_results(hits, lambda k: f"{ids[k]}: {formulas[k]}, {table['n_atoms'][k]} atoms, "
-                                               f"ΔH_f = {table['formation_energy_per_atom'][k]:.3f} eV/atom")
+        return _search(bench.dataset("flla"), query)
 
     @app.callback(Output("probe", "options"), Output("probe", "value"), Output("morph-element", "options"),
                   Output("morph-element", "value"), Input("model", "value"), State("probe", "value"),
@@ -353,11 +330,11 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         if not data:
             return (no_update,) * 4
         model = bench.model(model_name)
-        table = insight.atomwise_energies(model, structure_from_json(data))
-        shown = table[["atom", "element", "E_i", "x", "y", "z"]].round(4)
+        result = insight.atomwise_energies(model, structure_from_json(data))
+        shown = result.table[["atom", "element", "E_i", "x", "y", "z"]].round(4)
         columns = [{"name": c if c != "E_i" else f"E_i ({model.energy_unit})", "id": c} for c in shown.columns]
         pooled = "mean of the E_i" if model.config.pooling == "mean" else "Σ E_i"
-        return shown.to_dict("records"), columns, f"E = {pooled} = {table.attrs['energy']:.3f} {model.energy_unit}", ""
+        return shown.to_dict("records"), columns, f"E = {pooled} = {result.energy:.3f} {model.energy_unit}", ""
 
     @app.callback(
         Output("distributions", "figure"), Output("distributions-data", "data"), Output("distributions-poll",
@@ -375,18 +352,19 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         if dataset not in ("qm9", "flla") or (dataset == "qm9" and structure.is_periodic):
             return _EMPTY, [], True, ""
         what = "QM9 test molecules" if dataset == "qm9" else "FLLA test crystals"
-        frame = bench.sample_contributions(model_name)
-        if frame is None:
+        contributions = bench.sample_contributions(model_name)
+        if contributions is None:
             return _waiting(f"computing E_i over {what} ..."), [], False, ""
-        table = insight.atomwise_energies(model, structure)
-        present = set(frame["element"])
+        atomwise = insight.atomwise_energies(model, structure)
+        present = set(contributions.table["element"])
         if dataset == "qm9":
             elements = [e for e in ["H", "C", "N", "O", "F"] if e in present]
         else:  # dozens of elements: show those of this structure
             elements = [e for e in dict.fromkeys(structure.symbols) if e in present][:6]
-        figure = partition_plots.distributions_figure(frame, elements, marks=table)
-        figure.update_layout(title=f"E_i over {frame['structure'].nunique()} {what}; dotted: this structure's atoms")
-        return figure, bench.stash(table), True, ""
+        figure = partition_plots.distributions_figure(contributions, elements, marks=atomwise)
+        figure.update_layout(title=f"E_i over {contributions.table['structure'].nunique()} {what}; dotted: this "
+                                   "structure's atoms")
+        return figure, bench.stash(atomwise.table), True, ""
 
     # -- local potential ---------------------------------------------------------------------------
     @app.callback(
@@ -409,7 +387,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
                                   f"Omega_{probe}": grid.values.ravel()})
             return potential_plots.planar_cut_figure(grid, structure=structure), bench.stash(table), None, ""
         if level is None or level <= 0:
-            raise UserError("the isosurface level must be a positive number (Å⁻²), e.g. 3.8")
+            raise UserError(f"the isosurface level must be a positive number (Å⁻²), e.g. {ISOSURFACE_LEVEL}")
         surface = _cached_isosurface(tuple(structure.numbers), structure.positions.tobytes(), float(level))
         values = insight.local_potential(model, structure, surface.vertices, probe)
         surface = dataclasses.replace(surface, values=values, probe=probe, unit=model.energy_unit)
@@ -450,7 +428,8 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
                 if structure.is_periodic:
                     raise UserError("surfaces are for molecules; download the cube file for crystals")
                 suffix = ".ply" if ctx.triggered_id == "download-ply" else ".vtk"
-                surface = insight.potential_on_isosurface(model, structure, probe, level=float(level or 3.8))
+                surface = insight.potential_on_isosurface(model, structure, probe,
+                                                          level=float(level or ISOSURFACE_LEVEL))
                 path = Path(tmp) / f"{name}_Omega_{probe}{suffix}"
                 insight.write_surface(path, surface)
             return dcc.send_bytes(path.read_bytes(), path.name), ""
@@ -538,20 +517,19 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
             weights = np.ones(len(structure))
             weights[list(fade or [])] = 0.0
             interpolate = positions == "interpolated"
-            end_positions = _relaxed_end(model, numbers, structure.positions, weights) if interpolate \
-                else structure.positions
-            end = insight.AlchemicalState(numbers, end_positions, weights)
+            end = insight.AlchemicalState(numbers, structure.positions, weights)
+            if interpolate:
+                end = insight.relax_state(model, end)
             end.label = end.structure().formula
             states = [start, end]
             variants = {f"{positions} positions": interpolate}
         paths = {label: insight.alchemical_path(model, states, steps, interpolate_positions=interpolate)
                  for label, interpolate in variants.items()}
-        frame_positions, frame_numbers, frame_weights = insight.alchemical_frames(states, steps,
-                                                                                 list(variants.values())[-1])
-        frames = {"positions": frame_positions.tolist(), "numbers": frame_numbers.tolist(),
-                  "weights": frame_weights.tolist()}
-        records = bench.stash(pd.concat([p.assign(path=k) for k, p in paths.items()]))
-        return alchemy_plots.alchemy_figure(paths), records, frames, len(frame_positions) - 1, 0, ""
+        shown = list(paths.values())[-1].frames
+        frames = {"positions": shown.positions.tolist(), "numbers": shown.numbers.tolist(),
+                  "weights": shown.weights.tolist()}
+        records = bench.stash(pd.concat([p.table.assign(path=k) for k, p in paths.items()]))
+        return alchemy_plots.alchemy_figure(paths), records, frames, len(shown) - 1, 0, ""
 
     @app.callback(Output("alchemy-frame", "figure"), Output("alchemy-frame-data", "data"),
                   Input("alchemy-frame-index", "value"), Input("alchemy-frames", "data"))
@@ -579,16 +557,14 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         if tab != "rings":
             return (no_update,) * 4 + (True, "")
         model = bench.model(model_name)
-        if model.card.get("training", {}).get("dataset") != "qm9":
-            raise UserError("the ring ranking needs a model trained on QM9")
+        if model.card.dataset != "qm9":
+            raise UserError("the ring ranking needs a model trained on QM9 (its card names the training data)")
         ranking = bench.ring_ranking(model_name)
         if ranking is None:
             return [], [], _waiting("finding and ranking rings in the QM9 test molecules ..."), [], False, ""
-        shown = ranking[["rank", "name", "smiles", "ring", "neighbors", "E_ring", "qm9_row"]].round(3)
-        columns = [{"name": c if c != "E_ring" else f"E_ring ({model.energy_unit})", "id": c} for c in shown.columns]
-        from insight.plots.rings import ring_ranking_figure
-
-        return shown.to_dict("records"), columns, ring_ranking_figure(ranking), bench.stash(ranking), True, ""
+        shown = ranking.table[["rank", "name", "smiles", "ring", "neighbors", "E_ring", "qm9_row"]].round(3)
+        columns = [{"name": c if c != "E_ring" else f"E_ring ({ranking.unit})", "id": c} for c in shown.columns]
+        return shown.to_dict("records"), columns, ring_ranking_figure(ranking), bench.stash(ranking.table), True, ""
 
     # -- embeddings ------------------------------------------------------------------------------------
     @app.callback(Output("embeddings", "figure"), Output("embeddings-data", "data"),
@@ -598,23 +574,22 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
     def embeddings(model_name, tab):
         if tab != "embeddings":
             return no_update, no_update, no_update, ""
-        frame, ratio = insight.embedding_pca(bench.model(model_name))
-        figure = embedding_plots.embedding_pca_figure(frame, ratio)
-        if len(frame) < 8:
-            return figure, bench.stash(frame), "", ""
-        summary, per_family = bench.embedding_structure(model_name)
-        text = (f"{summary['n_elements']} elements in {summary['n_families']} families. Same-family elements are "
-                f"{summary['within_between_ratio']:.2f}× as far apart as others (permutation p = "
-                f"{summary['permutation_p']:.3f}); silhouette {summary['silhouette']:.2f}. Periods ordered "
+        pca = insight.embedding_pca(bench.model(model_name))
+        figure = embedding_plots.embedding_pca_figure(pca)
+        if len(pca.table) < 8:
+            return figure, bench.stash(pca.table), "", ""
+        summary = bench.embedding_structure(model_name)
+        text = (f"{summary.n_elements} elements in {summary.n_families} families. Same-family elements are "
+                f"{summary.within_between_ratio:.2f}× as far apart as others (permutation p = "
+                f"{summary.permutation_p:.3f}); silhouette {summary.silhouette:.2f}. Periods ordered "
                 f"(|Spearman ρ| ≥ 0.8 between period and distance from the lightest member) in "
-                f"{summary['families_ordered']} of {summary['families_tested']} families.")
-        return figure, bench.stash(frame), text, ""
+                f"{summary.families_ordered} of {summary.families_tested} families.")
+        return figure, bench.stash(pca.table), text, ""
 
     # -- filters and accuracy ------------------------------------------------------------------------
     @app.callback(Output("filter-block", "options"), Output("filter-block", "value"), Input("model", "value"))
     def filter_blocks(model_name):
-        model = bench.model(model_name)
-        n = model.filters(__import__("torch").zeros(1)).shape[0]
+        n = insight.n_filter_blocks(bench.model(model_name))
         return [{"label": str(t + 1), "value": t} for t in range(n)], 0
 
     @app.callback(Output("filters", "figure"), Output("filters-data", "data"), Output("filters-message", "children"),
@@ -627,7 +602,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         model = bench.model(model_name)
         crystal = structure_from_json(data) if data and data.get("cell") else None
         cuts = insight.filter_cuts(model, extent=float(extent or 10), resolution=61,
-                                   crystal=crystal if crystal is not None and model.cutoff else None)
+                                   structure=crystal if crystal is not None and model.cutoff else None)
         figure = filter_plots.filter_cuts_figure(cuts, filters=list(range(min(8, cuts.values.shape[1]))),
                                                  blocks=[int(block)])
         radial = insight.radial_filters(model, cuts.coordinates[cuts.coordinates >= 0])[int(block)]
@@ -647,24 +622,23 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
         model = bench.model(model_name)
         dataset = bench.model_dataset(model_name)
         if dataset not in ("qm9", "flla"):
-            raise UserError(f"accuracy views need a model trained on QM9 or FLLA, not {dataset}")
-        table = bench.test_predictions(model_name)
-        if table is None:
+            raise UserError(f"accuracy views need a model trained on QM9 or FLLA, not {dataset or 'unrecorded data'}")
+        predictions = bench.test_predictions(model_name)
+        if predictions is None:
             waiting = _waiting(f"predicting the {dataset.upper()} test split ...")
             return waiting, [], waiting, [], [], False, ""
-        per_size = insight.errors_by_size(table)
+        per_size = insight.errors_by_size(predictions)
         figure = accuracy_plots.errors_by_size_figure(per_size, model.energy_unit)
         if dataset == "qm9":
-            isomers, metrics = insight.isomer_ranking(table)
-            isomer_figure, isomer_token = (accuracy_plots.isomer_figure(isomers, metrics, model.energy_unit, "C7H10O2"),
-                                           bench.stash(isomers))
-            columns = ["qm9_index", "smiles", "n_atoms", "reference", "predicted", "error"]
+            ranking = insight.isomer_ranking(predictions)
+            isomer_figure, isomer_token = accuracy_plots.isomer_figure(ranking), bench.stash(ranking.table)
+            columns = ["id", "smiles", "n_atoms", "reference", "predicted", "error"]
         else:
             figure.update_layout(title="Error by unit-cell size (FLLA test crystals)")
             figure.update_xaxes(title="atoms in the unit cell")
             isomer_figure, isomer_token = _waiting("isomer ranking (Fig. 3.7) is a QM9 analysis"), None
-            columns = ["material_id", "formula", "n_atoms", "reference", "predicted", "error"]
-        worst = insight.largest_errors(table, 10)[columns].round(3)
+            columns = ["id", "formula", "n_atoms", "reference", "predicted", "error"]
+        worst = insight.largest_errors(predictions, 10)[columns].round(3)
         return figure, bench.stash(per_size), isomer_figure, isomer_token, worst.to_dict("records"), True, ""
 
     # -- downloads for every figure ------------------------------------------------------------------
@@ -694,12 +668,12 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
 def _structure_view(bench: Workbench, structure: insight.Structure, model_name: str | None, color_by: str,
                     marked: list[int], name: str | None = None) -> tuple[go.Figure, str]:
     model = bench.model(model_name)
-    table = insight.atomwise_energies(model, structure)
-    values = table["E_i"].to_numpy() if color_by == "energy" else None
+    atomwise = insight.atomwise_energies(model, structure)
+    values = atomwise.table["E_i"].to_numpy() if color_by == "energy" else None
     figure = structure_figure(structure, values, value_label=f"E_i ({model.energy_unit})", highlight=marked or None)
     name = name or structure.info.get("name") or structure.formula
     title = (f"{name} · {structure.formula} · {len(structure)} atoms · "
-             f"E = {table.attrs['energy']:.2f} {model.energy_unit} ({model.name})")
+             f"E = {atomwise.energy:.2f} {model.energy_unit} ({model.name})")
     return figure, title
 
 
@@ -710,31 +684,23 @@ def _cached_isosurface(numbers: tuple, positions: bytes, level: float):
     return insight.isosurface(structure, level=level, spacing=APP_ISOSURFACE_SPACING)
 
 
-def _search_results(hits: np.ndarray, label) -> tuple[list[dict], int, str]:
+def _search(dataset: insight.Dataset, query: str | None) -> tuple[list[dict], int | None, str]:
     """Dropdown options for the first ``MAX_SEARCH_RESULTS`` rows found, the first one picked, and a count."""
-    options = [{"label": label(k), "value": int(k)} for k in hits[:MAX_SEARCH_RESULTS]]
-    shown = f" (first {MAX_SEARCH_RESULTS} shown)" if len(hits) > MAX_SEARCH_RESULTS else ""
-    return options, options[0]["value"], f"{len(hits)} matches{shown}"
+    if not query:
+        return [], None, ""
+    found = dataset.search(query)
+    if found.empty:
+        raise UserError(f"no {dataset.name.upper()} entry matches {query.strip()!r}; try {dataset.search_hint}")
+    shown = found.head(MAX_SEARCH_RESULTS)
+    options = [{"label": label, "value": int(row)} for row, label in zip(shown["row"], shown["label"])]
+    more = f" (first {MAX_SEARCH_RESULTS} shown)" if len(found) > MAX_SEARCH_RESULTS else ""
+    return options, options[0]["value"], f"{len(found)} matches{more}"
 
 
 def _example_options() -> list[dict]:
     molecules = [{"label": name, "value": name} for name in EXAMPLE_MOLECULES]
     crystals = [{"label": f"{name} (crystal)", "value": name} for name in EXAMPLE_CRYSTALS]
     return molecules + crystals
-
-
-def _hill_order(formula: str) -> str:
-    """A typed formula in the Hill order the FLLA table uses (NaCl -> ClNa); unparsable text is returned as is."""
-    import re
-
-    parts = re.findall(r"([A-Z][a-z]?)(\d*)", formula)
-    if not parts or "".join(e + n for e, n in parts) != formula:
-        return formula
-    try:
-        numbers = [insight.atomic_number(e) for e, n in parts for _ in range(int(n or 1))]
-    except insight.StructureError:
-        return formula
-    return hill_formula(numbers)
 
 
 def _waiting(text: str) -> go.Figure:
@@ -756,29 +722,6 @@ def _parse_upload(contents: str | None, filename: str | None) -> insight.Structu
     fmt = Path(filename).suffix.lstrip(".").lower()
     structures = insight.parse(text, fmt, source=Path(filename).name)
     return structures[0]
-
-
-def _qm9_formulas(bench: Workbench) -> np.ndarray:
-    def compute():
-        qm9 = bench.qm9()
-        return np.array([hill_formula(qm9.numbers[a:b]) for a, b in zip(qm9.offsets[:-1], qm9.offsets[1:])])
-
-    return bench.cached(("qm9-formulas",), compute)
-
-
-def _relaxed_end(model, numbers, positions, weights) -> np.ndarray:
-    """The end state relaxed with the model's own forces (ASE FIRE); faded atoms keep their positions."""
-    from ase.optimize import FIRE
-
-    from insight.calculator import InsightCalculator
-
-    keep = weights > 0
-    atoms = insight.Structure(numbers[keep], positions[keep]).to_ase()
-    atoms.calc = InsightCalculator(model)
-    FIRE(atoms, logfile=io.StringIO()).run(fmax=0.05, steps=300)
-    relaxed = positions.copy()
-    relaxed[keep] = atoms.get_positions()
-    return relaxed
 
 
 def build_app(bench: Workbench) -> dash.Dash:

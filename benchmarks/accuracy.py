@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 import insight
+from insight.evaluation import test_metrics
 from insight.zoo import thesis_reference
 
 
@@ -20,22 +21,14 @@ def main() -> None:
     args = parser.parse_args()
     print("| model | architecture | T | target | N train | test MAE | thesis | status |")
     print("|---|---|---|---|---|---|---|---|")
-    for name in insight.list_pretrained():
-        model = insight.load_model(name, device="cpu")
-        card = model.card
-        unit = model.energy_unit
-        mae = card.get("metrics", {}).get("test_mae")
-        if args.recompute:
-            from insight.training import test_metrics
-
-            mae = test_metrics(name)["mae"]
+    for name, card in insight.pretrained_cards().items():
+        mae = test_metrics(name).mae if args.recompute else card.test_mae
         reference = thesis_reference(card)
-        thesis = f"{reference['test_mae']} ({reference['source']})" if reference else "—"
-        mae_text = f"{mae:.3f} {unit}" if mae is not None else "not evaluated"
-        print(
-            f"| {name} | {card['architecture']} | {card['hyperparameters']['n_interactions']} | {card.get('target')} "
-            f"| {card.get('training', {}).get('n_train', '?')} | {mae_text} | {thesis} | {card.get('status', 'final')} |"
-        )
+        thesis = f"{reference.test_mae} ({reference.source})" if reference else "—"
+        mae_text = f"{mae:.3f} {card.energy_unit}" if mae is not None else "not evaluated"
+        n_train = card.training.n_train if card.training else "?"
+        print(f"| {name} | {card.architecture} | {card.n_interactions} | {card.target} | {n_train} | {mae_text} "
+              f"| {thesis} | {card.status or 'final'} |")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     qm9 = load_qm9()
     if args.model in insight.list_pretrained():
-        from insight.training import load_split
+        from insight.models.files import load_split
 
         model = insight.load_model(args.model, device="cpu")
         rows = load_split(args.model)["test"]
@@ -40,7 +40,7 @@ def main() -> None:
     with torch.no_grad():
         frame = contributions_over_dataset({model.name: model}, structures, progress=False)
     t_model = time.perf_counter() - start
-    print(f"{model.name}: E_i of {len(frame):,} atoms in {len(rows):,} test molecules in {t_model:.1f} s "
+    print(f"{model.name}: E_i of {len(frame.table):,} atoms in {len(rows):,} test molecules in {t_model:.1f} s "
           f"(+ {t_structures:.1f} s to build the structures), {args.threads} threads")
     print(element_summary(frame).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
 

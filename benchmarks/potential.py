@@ -54,9 +54,9 @@ def main() -> None:
 
     local_potential(model, molecule, vertices[:10])  # builds the distance table once per model
     t_table = best_of(lambda: local_potential(model, molecule, vertices))
-    t_exact = best_of(lambda: local_potential(model, molecule, vertices, exact=True), 1)
+    t_exact = best_of(lambda: local_potential(model, molecule, vertices, tabulate=False), 1)
     values = local_potential(model, molecule, vertices)
-    exact = local_potential(model, molecule, vertices, exact=True)
+    exact = local_potential(model, molecule, vertices, tabulate=False)
 
     subset = vertices[:: max(1, len(vertices) // args.naive_points)][: args.naive_points]
     start = time.perf_counter()

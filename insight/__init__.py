@@ -6,22 +6,48 @@
 >>> model.predict(mol).energy.shape
 (1,)
 
-Analyses return NumPy arrays or pandas DataFrames; ``insight.plots`` turns each
-into a plotly figure, e.g. ``insight.plots.potential.isosurface_figure``.
+Analyses return typed results (small frozen dataclasses whose fields carry their
+units, with ``.to_frame()`` where a table fits) or DataFrames; ``insight.plots``
+turns each into a plotly figure, e.g. ``insight.plots.potential.isosurface_figure``.
+Units: :mod:`insight.units`; the thesis' numbers: :mod:`insight.thesis`; checks
+for any model: :mod:`insight.testing`.
 """
 
-from .analysis.accuracy import error_distribution, errors_by_size, isomer_ranking, largest_errors, prediction_table
+from . import testing, thesis, units
+from .analysis.accuracy import (
+    IsomerRanking,
+    Predictions,
+    error_distribution,
+    errors_by_size,
+    isomer_ranking,
+    largest_errors,
+    prediction_table,
+)
 from .analysis.alchemy import (
+    AlchemicalEnergy,
+    AlchemicalFrames,
+    AlchemicalPath,
     AlchemicalState,
+    PathLinearity,
     alchemical_energy,
     alchemical_frames,
     alchemical_path,
     benzene_to_triazine,
     path_linearity,
+    relax_state,
 )
-from .analysis.embeddings import element_family, embedding_group_structure, embedding_pca, periodic_table_position
-from .analysis.filters import block_similarity, filter_cuts, radial_filters
+from .analysis.embeddings import (
+    EmbeddingGroupStructure,
+    EmbeddingPCA,
+    element_family,
+    embedding_group_structure,
+    embedding_pca,
+    periodic_table_position,
+)
+from .analysis.filters import FilterCuts, block_similarity, filter_cuts, n_filter_blocks, radial_filters
 from .analysis.partition import (
+    AtomwiseEnergies,
+    Contributions,
     atomwise_energies,
     compare_models,
     contributions_over_dataset,
@@ -30,6 +56,8 @@ from .analysis.partition import (
     with_totals,
 )
 from .analysis.potential import (
+    Isosurface,
+    PotentialGrid,
     isosurface,
     local_potential,
     planar_cut,
@@ -39,7 +67,7 @@ from .analysis.potential import (
     write_cube,
     write_surface,
 )
-from .analysis.rings import ring_stability, six_membered_carbon_rings
+from .analysis.rings import RingStability, ring_stability, six_membered_carbon_rings
 from .analysis.sensitivity import (
     molecule_pair_sensitivity,
     pair_distance_distribution,
@@ -47,29 +75,57 @@ from .analysis.sensitivity import (
     short_range_share,
 )
 from .batch import Batch, collate
+from .data.base import Dataset, Property
+from .data.registry import dataset_names, load_dataset
+from .errors import DatasetError, InsightError, MissingExtraError, ModelFileError, StructureError
+from .evaluation import Evaluation, evaluate, test_metrics
 from .examples import example, example_names
 from .io import StructureFileError, from_smiles, parse, read, write_xyz
 from .models import (
     DTNN,
     AtomisticModel,
     DTNNConfig,
-    ModelFileError,
+    ModelCard,
     ModelOutput,
     Prediction,
     SchNet,
     SchNetConfig,
+    TrainingRecord,
     UnknownElementError,
     list_pretrained,
     load_model,
+    load_split,
+    pretrained_cards,
+    read_card,
     save_model,
 )
-from .neighbors import NeighborPairs, neighbor_pairs, probe_pairs
-from .structures import Structure, StructureError, atomic_number, element_symbol
+from .neighbors import NeighborPairs, check_overlaps, neighbor_pairs, probe_pairs
+from .structures import Structure, atomic_number, element_symbol
 
 __version__ = "0.1.0"
 
 __all__ = [
+    # result types
+    "AlchemicalEnergy",
+    "AlchemicalFrames",
+    "AlchemicalPath",
+    "AtomwiseEnergies",
+    "Contributions",
+    "EmbeddingGroupStructure",
+    "EmbeddingPCA",
+    "Evaluation",
+    "FilterCuts",
+    "Isosurface",
+    "IsomerRanking",
+    "PathLinearity",
+    "PotentialGrid",
+    "Predictions",
+    "RingStability",
     # analyses (figures: insight.plots)
+    "relax_state",
+    "n_filter_blocks",
+    "evaluate",
+    "test_metrics",
     "AlchemicalState",
     "alchemical_energy",
     "alchemical_frames",
@@ -109,6 +165,22 @@ __all__ = [
     "with_totals",
     "write_surface",
     # core
+    "Dataset",
+    "DatasetError",
+    "InsightError",
+    "MissingExtraError",
+    "ModelCard",
+    "Property",
+    "TrainingRecord",
+    "check_overlaps",
+    "dataset_names",
+    "load_dataset",
+    "load_split",
+    "pretrained_cards",
+    "read_card",
+    "testing",
+    "thesis",
+    "units",
     "AtomisticModel",
     "Batch",
     "DTNN",

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from ase import units
 from ase.calculators.calculator import Calculator, all_changes
+from ase.constraints import FixAtoms
+from ase.md.langevin import Langevin
+from ase.md.velocitydistribution import Stationary, ZeroRotation, thermalize_momenta
+from ase.md.verlet import VelocityVerlet
+from ase.optimize import BFGS, FIRE
 
+from .errors import StructureError
 from .models.base import AtomisticModel
 from .structures import Structure
+from .units import ENERGY_UNITS_IN_EV
 
-__all__ = ["InsightCalculator", "ENERGY_UNITS_IN_EV", "relax", "molecular_dynamics", "MDRun"]
+__all__ = ["InsightCalculator", "relax", "molecular_dynamics", "MDRun", "OPTIMIZERS"]
 
-#: Model energy units in eV (ASE's unit).
-ENERGY_UNITS_IN_EV = {"eV": 1.0, "eV/atom": 1.0, "kcal/mol": units.kcal / units.mol, "Hartree": units.Hartree}
+#: ASE optimisers :func:`relax` offers: BFGS (default; fast near a minimum) and FIRE (robust far from one).
+OPTIMIZERS = {"BFGS": BFGS, "FIRE": FIRE}
 
 
 class InsightCalculator(Calculator):
@@ -33,7 +41,8 @@ class InsightCalculator(Calculator):
         super().__init__(**kwargs)
         unit = model.energy_unit
         if unit not in ENERGY_UNITS_IN_EV:
-            raise ValueError(f"model energy unit {unit!r} has no conversion to eV; set units.energy in its card")
+            raise ValueError(f"model energy unit {unit!r} has no conversion to eV; known units: "
+                             f"{', '.join(ENERGY_UNITS_IN_EV)} (set energy_unit in its card)")
         self.model = model
         self.to_ev = ENERGY_UNITS_IN_EV[unit]
 
@@ -48,14 +57,32 @@ class InsightCalculator(Calculator):
             self.results["forces"] = prediction.forces[0] * scale
 
 
-def relax(model: AtomisticModel, structure: Structure, fmax: float = 0.01, steps: int = 500) -> Structure:
-    """The structure relaxed with the model's forces (ASE BFGS until the largest force is below ``fmax`` eV/Å)."""
-    from ase.optimize import BFGS
+def relax(model: AtomisticModel, structure: Structure, fmax: float = 0.01, steps: int = 500,
+          fixed: Sequence[int] = (), optimizer: str = "BFGS") -> Structure:
+    """The structure relaxed with the model's forces.
 
+    Parameters
+    ----------
+    fmax
+        Stop when the largest force is below this, in eV/Å (ASE's unit).
+    steps
+        At most this many optimiser steps.
+    fixed
+        Indices of atoms that keep their positions.
+    optimizer
+        ``"BFGS"`` or ``"FIRE"`` (see :data:`OPTIMIZERS`).
+    """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+    fixed = [int(i) for i in fixed]
+    if any(not 0 <= i < len(structure) for i in fixed):
+        raise StructureError(f"fixed atoms {fixed} must be indices of the structure's {len(structure)} atoms")
     atoms = structure.to_ase()
+    if fixed:
+        atoms.set_constraint(FixAtoms(indices=fixed))
     atoms.calc = InsightCalculator(model)
-    BFGS(atoms, logfile=None).run(fmax=fmax, steps=steps)
-    return Structure.from_ase(atoms, **structure.info)
+    OPTIMIZERS[optimizer](atoms, logfile=None).run(fmax=fmax, steps=steps)
+    return structure.replace(positions=atoms.get_positions())
 
 
 @dataclass
@@ -96,10 +123,6 @@ def molecular_dynamics(
         ``total`` (in the model's energy unit) and ``temperature_K``, every
         ``interval`` steps, and the frames at those steps.
     """
-    from ase.md.langevin import Langevin
-    from ase.md.velocitydistribution import Stationary, ZeroRotation, thermalize_momenta
-    from ase.md.verlet import VelocityVerlet
-
     if ensemble not in ("nve", "nvt"):
         raise ValueError(f"ensemble must be 'nve' or 'nvt', got {ensemble!r}")
     atoms = structure.to_ase()

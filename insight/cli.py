@@ -11,25 +11,37 @@ __all__ = ["main"]
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from .models import list_pretrained, load_model
+    from .models.files import pretrained_aliases, pretrained_cards
 
-    names = list_pretrained()
-    if not names:
+    cards = pretrained_cards()  # cards only: no weights are read
+    if not cards:
         print("no bundled models installed")
-    for name in names:
-        card = load_model(name, device="cpu").card
-        metrics = card.get("metrics", {})
-        mae = metrics.get("test_mae")
-        mae_text = f"test MAE {mae:.3f} {card.get('units', {}).get('energy', '')}" if mae is not None else ""
-        print(f"{name:20s} {card['architecture']:7s} T={card['hyperparameters']['n_interactions']}  {mae_text}")
+        return 0
+    aliases: dict[str, list[str]] = {}
+    for alias, target in pretrained_aliases().items():
+        aliases.setdefault(target, []).append(alias)
+    rows = [("model", "aliases", "architecture", "data", "target", "test MAE")]
+    for name, card in cards.items():
+        mae = f"{card.test_mae:.3f} {card.energy_unit}" if card.test_mae is not None else "-"
+        rows.append((name, ", ".join(aliases.get(name, [])) or "-", f"{card.architecture} T={card.n_interactions}",
+                     card.dataset or "-", card.target or "-", mae))
+    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     return 0
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from .models import load_model
+    from .models.card import read_card
+    from .models.files import resolve_model_folder
+    from .zoo import render_card
 
-    model = load_model(args.model, device="cpu")
-    print(json.dumps(model.card, indent=2, ensure_ascii=False))
+    card = read_card(resolve_model_folder(args.model))
+    if args.json:
+        print(json.dumps(card.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        text = render_card(card)
+        print(text.split("\nHyperparameters:")[0].rstrip() if not args.full else text)
     return 0
 
 
@@ -96,6 +108,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         max_epochs=args.max_epochs,
         early_stopping_patience=args.patience,
         max_hours=args.hours,
+        ema_decay=args.ema,
+        restart_lr=args.restart_lr,
         name=args.name,
     )
     if args.threads:
@@ -108,24 +122,23 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .models import load_model, save_model
+    from .evaluation import evaluate, packed_test_data
+    from .models import load_model, load_split, save_model
     from .models.files import resolve_model_folder
-    from .training import evaluate, load_split, packed_test_data
 
     model = load_model(args.model, device=args.device)
     folder = resolve_model_folder(args.model)
     split = load_split(folder)
-    card = model.card
     data = packed_test_data(model, split)
-    rows = split[args.split]
-    metrics, per_size = evaluate(model, data, rows)
+    result = evaluate(model, data, split[args.split])
     unit = model.energy_unit
-    print(f"{model.name} on the {args.split} split ({metrics['n']} structures): "
-          f"MAE {metrics['mae']:.4f} {unit}, RMSE {metrics['rmse']:.4f} {unit}")
-    print(per_size.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(f"{model.name} on the {args.split} split ({result.n} structures): "
+          f"MAE {result.mae:.4f} {unit}, RMSE {result.rmse:.4f} {unit}")
+    print(result.per_size.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     if args.update_card:
-        save_model(model, folder, metrics={**card.get("metrics", {}), f"{args.split}_mae": metrics["mae"],
-                                           f"{args.split}_rmse": metrics["rmse"], f"n_{args.split}": metrics["n"]})
+        metrics = {**model.card.metrics, f"{args.split}_mae": result.mae, f"{args.split}_rmse": result.rmse,
+                   f"n_{args.split}": result.n}
+        save_model(model, folder, model.card.replace(metrics=metrics))
         print(f"card of {folder} updated")
     return 0
 
@@ -135,12 +148,14 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
     extra = {"status": args.status} if args.status else {}
     if args.note:
-        extra["notes"] = args.note
+        extra["notes"] = tuple(args.note)
     folder = publish(args.best, args.name, args.destination, description=args.description, extra=extra,
                      refit_offset=args.refit_offset)
-    card = json.loads((folder / "card.json").read_text())
-    print(f"published {args.name} to {folder}: test MAE {card['metrics']['test_mae']:.4f} "
-          f"{card['units']['energy']} on {card['metrics']['n_test']} test structures")
+    from .models.card import read_card
+
+    card = read_card(folder)
+    print(f"published {args.name} to {folder}: test MAE {card.test_mae:.4f} {card.energy_unit} on "
+          f"{card.metrics['n_test']} test structures")
     return 0
 
 
@@ -149,8 +164,7 @@ def _cmd_convert(args: argparse.Namespace) -> int:
     from .models.schnetpack import load_schnetpack
 
     model = load_schnetpack(args.file, trust=args.trust, property=args.property, energy_unit=args.energy_unit)
-    card = dict(model.card, name=args.name or model.card.get("name"))
-    save_model(model, args.output, **card)
+    save_model(model, args.output, model.card.replace(name=args.name or model.card.name))
     print(f"{args.file} (SchNetPack SchNet, T={model.n_interactions}, cutoff {model.cutoff} Å) written to "
           f"{args.output} in insight's format: load it with insight.load_model({str(args.output)!r}), no --trust needed")
     return 0
@@ -193,15 +207,24 @@ def _cmd_data_generate_md(args: argparse.Namespace) -> int:
 
 def _cmd_data_info(args: argparse.Namespace) -> int:
     from .data.flla import flla_csv_path
-    from .data.registry import DATASETS
+    from .data.md import trajectory_path
+    from .data.registry import dataset_entry, dataset_names
 
-    for info in DATASETS.values():
-        where = ""
-        if info.name == "flla":
+    for name in dataset_names():
+        entry = dataset_entry(name)
+        protocol = entry.protocol
+        if name == "flla":
             path = flla_csv_path()
-            where = f" [{'fetched: ' + str(path) if path.is_file() else 'not fetched: run `insight data fetch flla`'}]"
-        print(f"{info.name:6s} {info.description}; default target {info.default_target}, "
-              f"split {info.n_train:,} train / {info.n_validation:,} validation / rest test{where}")
+            where = f"fetched: {path}" if path.is_file() else "not fetched: run `insight data fetch flla`"
+        elif name.startswith("md:"):
+            molecule = name[3:]
+            path = trajectory_path(molecule)
+            where = (f"generated: {path}" if path.is_file()
+                     else f"not generated: run `insight data generate-md {molecule}`")
+        else:
+            where = "from the qm9pack package"
+        print(f"{name:18s} {entry.description}; default target {protocol.default_target}, split "
+              f"{protocol.n_train:,} train / {protocol.n_validation:,} validation / rest test [{where}]")
     return 0
 
 
@@ -212,8 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list the bundled pretrained models")
     p.set_defaults(func=_cmd_models)
 
-    p = sub.add_parser("info", help="print a model's card")
+    p = sub.add_parser("info", help="a model's card, as a readable summary")
     p.add_argument("model", help="bundled model name or model folder")
+    p.add_argument("--json", action="store_true", help="the raw card.json instead")
+    p.add_argument("--full", action="store_true", help="with all hyperparameters and notes")
     p.set_defaults(func=_cmd_info)
 
     p = sub.add_parser("predict", help="energy and atom-wise contributions of the structures in a file")
@@ -250,6 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-epochs", type=int, default=10_000)
     p.add_argument("--patience", type=int, default=60, help="early stopping after this many epochs without improvement")
     p.add_argument("--hours", type=float, default=None, help="stop (resumably) after this many hours")
+    p.add_argument("--ema", type=float, default=None, metavar="DECAY",
+                   help="validate and publish an exponential moving average of the weights (e.g. 0.995)")
+    p.add_argument("--restart-lr", type=float, default=None, metavar="LR",
+                   help="budget schedule, resumed after its budget was spent: decay linearly from LR to 0 at --hours")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--device", default=None)
     p.add_argument("--name", default=None, help="model name for its card")
@@ -309,9 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .data.flla import FLLAError
-    from .models.files import ModelFileError
-    from .structures import StructureError
+    from .errors import InsightError
 
     args = build_parser().parse_args(argv)
     try:
@@ -319,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"insight {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (StructureError, ValueError, FileNotFoundError, FLLAError, ModelFileError) as err:
+    except (InsightError, ValueError, FileNotFoundError) as err:
         print(f"insight {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -7,60 +7,74 @@ crystals of Figs 4.5 and 4.9.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import ase
 import numpy as np
+from ase.build import bulk
+from ase.lattice.hexagonal import Graphite
 
-from .structures import Structure, StructureError
+from .errors import StructureError
+from .io import from_smiles
+from .structures import Structure
 
-__all__ = ["EXAMPLE_MOLECULES", "EXAMPLE_CRYSTALS", "example", "example_names", "crystal", "cut_plane"]
+__all__ = ["MD17_MOLECULES", "EXAMPLE_MOLECULES", "EXAMPLE_CRYSTALS", "example", "example_names", "crystal",
+           "cut_plane"]
 
-#: Molecules by name: SMILES (the MD17 molecules and a few of the thesis' QM9 examples).
-EXAMPLE_MOLECULES: dict[str, str] = {
+#: The eight molecules of MD17 (thesis sec. 3.5.2, Tables 5.3 and 5.4) as SMILES.
+MD17_MOLECULES: dict[str, str] = {
     "benzene": "c1ccccc1",
     "toluene": "Cc1ccccc1",
-    "phenol": "c1ccccc1O",
-    "pyridine": "c1ccncc1",
-    "aspirin": "CC(=O)Oc1ccccc1C(=O)O",
-    "salicylic acid": "OC(=O)c1ccccc1O",
     "malonaldehyde": "O=CCC=O",
+    "salicylic acid": "OC(=O)c1ccccc1O",
+    "aspirin": "CC(=O)Oc1ccccc1C(=O)O",
     "ethanol": "CCO",
     "uracil": "O=c1cc[nH]c(=O)[nH]1",
     "naphthalene": "c1ccc2ccccc2c1",
 }
 
+#: Molecules by name: SMILES (the MD17 molecules and a few of the thesis' QM9 examples).
+EXAMPLE_MOLECULES: dict[str, str] = {"phenol": "c1ccccc1O", "pyridine": "c1ccncc1", **MD17_MOLECULES}
+
+
+@dataclass(frozen=True)
+class _Crystal:
+    """An example crystal at its experimental lattice constants (Å)."""
+
+    symbols: str
+    lattice: str  # ASE's crystal structure name
+    description: str
+    a: float
+    c: float | None = None
+
+    def build(self) -> "ase.Atoms":
+        if self.lattice == "graphite":
+            return Graphite(symbol=self.symbols, latticeconstant={"a": self.a, "c": self.c}, size=(1, 1, 1))
+        return bulk(self.symbols, self.lattice, a=self.a)
+
+
+_CRYSTALS: dict[str, _Crystal] = {
+    "diamond": _Crystal("C", "diamond", "cubic diamond", 3.567),
+    "graphite": _Crystal("C", "graphite", "hexagonal AB graphite", 2.464, 6.711),
+    "silicon": _Crystal("Si", "diamond", "cubic diamond", 5.431),
+    "rock salt": _Crystal("NaCl", "rocksalt", "rock salt", 5.640),
+    "copper": _Crystal("Cu", "fcc", "fcc", 3.615),
+    "magnesium oxide": _Crystal("MgO", "rocksalt", "rock salt", 4.212),
+    "gallium arsenide": _Crystal("GaAs", "zincblende", "zinc blende", 5.653),
+}
+
 #: Crystals by name: a one-line description (lattice constants in Å).
 EXAMPLE_CRYSTALS: dict[str, str] = {
-    "diamond": "C, cubic diamond, a = 3.567",
-    "graphite": "C, hexagonal AB graphite, a = 2.464, c = 6.711",
-    "silicon": "Si, cubic diamond, a = 5.431",
-    "rock salt": "NaCl, rock salt, a = 5.640",
-    "copper": "Cu, fcc, a = 3.615",
-    "magnesium oxide": "MgO, rock salt, a = 4.212",
-    "gallium arsenide": "GaAs, zinc blende, a = 5.653",
+    name: f"{c.symbols}, {c.description}, a = {c.a:.3f}" + (f", c = {c.c:.3f}" if c.c else "")
+    for name, c in _CRYSTALS.items()
 }
 
 
 def crystal(name: str) -> Structure:
     """One of :data:`EXAMPLE_CRYSTALS` as a periodic :class:`Structure` (primitive cell)."""
-    from ase.build import bulk
-
-    if name == "graphite":
-        from ase.lattice.hexagonal import Graphite
-
-        atoms = Graphite(symbol="C", latticeconstant={"a": 2.464, "c": 6.711}, size=(1, 1, 1))
-    else:
-        arguments = {
-            "diamond": ("C", "diamond", 3.567),
-            "silicon": ("Si", "diamond", 5.431),
-            "rock salt": ("NaCl", "rocksalt", 5.640),
-            "copper": ("Cu", "fcc", 3.615),
-            "magnesium oxide": ("MgO", "rocksalt", 4.212),
-            "gallium arsenide": ("GaAs", "zincblende", 5.653),
-        }
-        if name not in arguments:
-            raise StructureError(f"no example crystal {name!r}; choose one of {', '.join(EXAMPLE_CRYSTALS)}")
-        symbols, kind, a = arguments[name]
-        atoms = bulk(symbols, kind, a=a)
-    return Structure.from_ase(atoms, name=name)
+    if name not in _CRYSTALS:
+        raise StructureError(f"no example crystal {name!r}; choose one of {', '.join(EXAMPLE_CRYSTALS)}")
+    return Structure.from_ase(_CRYSTALS[name].build(), name=name)
 
 
 def example_names() -> list[str]:
@@ -70,8 +84,6 @@ def example_names() -> list[str]:
 def example(name: str) -> Structure:
     """An example molecule or crystal by name (see :func:`example_names`)."""
     if name in EXAMPLE_MOLECULES:
-        from .io import from_smiles
-
         return from_smiles(EXAMPLE_MOLECULES[name], name=name)
     if name in EXAMPLE_CRYSTALS:
         return crystal(name)

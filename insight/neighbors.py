@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .structures import Structure, StructureError
+from .errors import StructureError
+from .structures import OVERLAP_DISTANCE, Structure
 
-__all__ = ["NeighborPairs", "neighbor_pairs", "probe_pairs"]
+__all__ = ["NeighborPairs", "check_overlaps", "neighbor_pairs", "probe_pairs"]
 
 #: Up to this many atoms a dense distance matrix beats a cell list for molecules.
 _DENSE_LIMIT = 200
@@ -174,3 +175,16 @@ def _cell_index(positions: np.ndarray, cell: np.ndarray, pbc: tuple[bool, bool, 
     index = np.floor(frac).astype(np.int64)
     index[:, [not p for p in pbc]] = 0
     return index
+
+
+def check_overlaps(structure: Structure, min_distance: float = OVERLAP_DISTANCE) -> None:
+    """Raise :class:`StructureError` if two atoms (or periodic images) are closer than ``min_distance`` Å."""
+    pairs = neighbor_pairs(structure, cutoff=min_distance)
+    if len(pairs.idx_i):
+        i, j = int(pairs.idx_i[0]), int(pairs.idx_j[0])
+        d = float(pairs.distances(structure)[0])
+        same = " (with its own periodic image)" if i == j else ""
+        raise StructureError(
+            f"atoms {i} ({structure.symbols[i]}) and {j} ({structure.symbols[j]}){same} overlap: "
+            f"{d:.3f} Å apart, below {min_distance} Å; check the coordinates and their unit (Å expected)"
+        )

@@ -7,14 +7,15 @@ change geometry return a new structure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
+import ase
 import numpy as np
 from ase.data import atomic_numbers as _ATOMIC_NUMBERS
 from ase.data import chemical_symbols as _CHEMICAL_SYMBOLS
 
-if TYPE_CHECKING:  # pragma: no cover
-    import ase
+from .errors import StructureError
+
 
 __all__ = ["Structure", "StructureError", "atomic_number", "element_symbol", "hill_formula"]
 
@@ -25,8 +26,6 @@ MAX_ATOMIC_NUMBER = 118
 OVERLAP_DISTANCE = 0.5
 
 
-class StructureError(ValueError):
-    """A structure is malformed: wrong shapes, NaN coordinates, unknown elements."""
 
 
 def atomic_number(element: str | int) -> int:
@@ -170,20 +169,6 @@ class Structure:
         diff = self.positions[:, None, :] - self.positions[None, :, :]
         return np.linalg.norm(diff, axis=-1)
 
-    def check_overlaps(self, min_distance: float = OVERLAP_DISTANCE) -> None:
-        """Raise :class:`StructureError` if two atoms (or periodic images) are closer than ``min_distance`` Å."""
-        from .neighbors import neighbor_pairs
-
-        pairs = neighbor_pairs(self, cutoff=min_distance)
-        if len(pairs.idx_i):
-            i, j = int(pairs.idx_i[0]), int(pairs.idx_j[0])
-            d = float(pairs.distances(self)[0])
-            same = " (with its own periodic image)" if i == j else ""
-            raise StructureError(
-                f"atoms {i} ({self.symbols[i]}) and {j} ({self.symbols[j]}){same} overlap: "
-                f"{d:.3f} Å apart, below {min_distance} Å; check the coordinates and their unit (Å expected)"
-            )
-
     def replace(self, **changes: Any) -> "Structure":
         """A copy with some fields replaced, e.g. ``s.replace(positions=new)``."""
         fields = dict(numbers=self.numbers, positions=self.positions, cell=self.cell, pbc=self.pbc, info=self.info)
@@ -226,8 +211,6 @@ class Structure:
 
     # -- ASE interop --------------------------------------------------------
     def to_ase(self) -> "ase.Atoms":
-        import ase
-
         atoms = ase.Atoms(numbers=self.numbers, positions=self.positions, pbc=self.pbc)
         if self.cell is not None:
             atoms.set_cell(self.cell)

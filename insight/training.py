@@ -29,23 +29,22 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-import pandas as pd
 import torch
+from tqdm import tqdm
 
-from .batch import Batch
-from .data.storage import concatenated_ranges
-from .neighbors import neighbor_pairs
-from .structures import Structure
+from .data.packed import PackedStructures
+from .data.registry import dataset_entry, target_property
+from .data.splits import random_split
+from .evaluation import evaluate, predict_packed
 from .models.base import AtomisticModel
-from .models.files import build_model, save_model
+from .models.card import ModelCard, TrainingRecord
+from .models.files import SPLIT_FILE, build_model, save_model
 from .models.layers import scatter_sum
 
-__all__ = ["TrainingConfig", "PackedStructures", "apply_dataset_defaults", "packed_test_data", "train", "evaluate",
-           "load_split", "test_metrics", "refit_energy_offset", "LR_SCHEDULES"]
+__all__ = ["TrainingConfig", "apply_dataset_defaults", "train", "refit_energy_offset", "LR_SCHEDULES"]
 
-SPLIT_FILE = "split.npz"
 #: Settings a resumed run takes from the new command rather than from its saved config.
-_BUDGET_FIELDS = ("max_epochs", "max_hours", "early_stopping_patience", "checkpoint_minutes")
+_BUDGET_FIELDS = ("restart_lr", "max_epochs", "max_hours", "early_stopping_patience", "checkpoint_minutes", "ema_decay")
 LR_SCHEDULES = ("exponential", "plateau", "budget")
 
 
@@ -77,134 +76,25 @@ class TrainingConfig:
     #: Eq. 5.7's energy-force trade-off: ``None`` trains on energies only; a number (thesis: 0.01) trains on
     #: ``rho |E - E_hat|^2 + 1/n_atoms sum_i |F_i - F_hat_i|^2`` with forces ``-dE_hat/dr`` by autograd.
     rho: float | None = None
+    #: Exponential moving average of the weights (SchNetPack: 0.995, DimeNet: 0.999); validated, selected and
+    #: published instead of the raw weights. ``None``: no average. A resumed run may switch it on.
+    ema_decay: float | None = None
+    #: With the budget schedule, a resumed run whose budget is spent starts a new linear decay from this rate to
+    #: 0 at the new ``max_hours`` (a warm restart). Ignored while the previous budget is still running.
+    restart_lr: float | None = None
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if self.lr_schedule == "budget" and self.max_hours is None:
             raise ValueError("lr_schedule 'budget' decays to zero at the end of max_hours: give max_hours (--hours)")
+        if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must lie between 0 and 1 (e.g. 0.995), got {self.ema_decay}")
         if self.rho is not None and self.rho < 0:
             raise ValueError(f"rho (Eq. 5.7) must be >= 0, got {self.rho}")
 
 
-class PackedStructures:
-    """Structures with targets and precomputed neighbour pairs, collated into batches by slicing.
-
-    Pairs are computed once (each unordered pair within ``cutoff``, with its
-    periodic offset for crystals), so an epoch spends its time in the model,
-    not in Python. Batches are mirrored (see :class:`~insight.batch.Batch`).
-
-    Parameters
-    ----------
-    numbers, positions, offsets
-        Concatenated atoms; structure ``k`` is ``offsets[k]:offsets[k+1]``.
-    targets
-        One value per structure.
-    cutoff
-        Neighbour radius in Å; ``None`` takes all pairs (molecules only).
-    cells
-        Lattice vectors per structure, ``(n_structures, 3, 3)``, for periodic
-        structures; ``None`` for molecules.
-    forces
-        Reference forces per atom, ``(n_atoms_total, 3)``, to train on (Eq. 5.7).
-    """
-
-    def __init__(
-        self,
-        numbers: np.ndarray,
-        positions: np.ndarray,
-        offsets: np.ndarray,
-        targets: np.ndarray,
-        cutoff: float | None,
-        cells: np.ndarray | None = None,
-        forces: np.ndarray | None = None,
-    ):
-        self.numbers = np.asarray(numbers, dtype=np.int64)
-        self.forces = None if forces is None else np.asarray(forces, dtype=np.float64).reshape(-1, 3)
-        if self.forces is not None and len(self.forces) != len(self.numbers):
-            raise ValueError(f"{len(self.forces)} force vectors for {len(self.numbers)} atoms")
-        self.positions = np.asarray(positions, dtype=np.float64)
-        self.offsets = np.asarray(offsets, dtype=np.int64)
-        self.targets = np.asarray(targets, dtype=np.float64)
-        self.cells = None if cells is None else np.asarray(cells, dtype=np.float64)
-        if self.cells is not None and cutoff is None:
-            raise ValueError("periodic structures need a neighbour cutoff; train with e.g. cutoff=5.0")
-        pair_i, pair_j, pair_shift, pair_counts = [], [], [], []
-        for k in range(len(self)):
-            a, b = self.offsets[k], self.offsets[k + 1]
-            if self.cells is None:
-                i, j = np.triu_indices(b - a, k=1)  # each unordered pair once; batches mirror them
-                if cutoff is not None:
-                    d = np.linalg.norm(self.positions[a + j] - self.positions[a + i], axis=1)
-                    i, j = i[d < cutoff], j[d < cutoff]
-            else:
-                crystal = Structure(self.numbers[a:b], self.positions[a:b], cell=self.cells[k], pbc=True)
-                pairs = neighbor_pairs(crystal, cutoff)
-                half = len(pairs) // 2
-                i, j = pairs.idx_i[:half], pairs.idx_j[:half]
-                pair_shift.append(pairs.shifts[:half] @ self.cells[k])
-            pair_i.append(i)
-            pair_j.append(j)
-            pair_counts.append(len(i))
-        self.pair_i = np.concatenate(pair_i).astype(np.int64)
-        self.pair_j = np.concatenate(pair_j).astype(np.int64)
-        self.pair_shift = None if self.cells is None else np.concatenate(pair_shift).reshape(-1, 3)
-        self.pair_offsets = np.concatenate([[0], np.cumsum(pair_counts)]).astype(np.int64)
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    @property
-    def n_atoms(self) -> np.ndarray:
-        return np.diff(self.offsets)
-
-    def batch(self, rows: np.ndarray, dtype: torch.dtype = torch.float32) -> tuple[Batch, torch.Tensor]:
-        rows = np.asarray(rows, dtype=np.int64)
-        counts = self.n_atoms[rows]
-        atom_rows = concatenated_ranges(self.offsets, rows)
-        pair_rows = concatenated_ranges(self.pair_offsets, rows)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        pair_counts = np.diff(self.pair_offsets)[rows]
-        shift = np.repeat(starts, pair_counts)
-        half_i, half_j = self.pair_i[pair_rows] + shift, self.pair_j[pair_rows] + shift
-        if self.pair_shift is None:
-            pair_offsets = torch.zeros((2 * len(pair_rows), 3), dtype=dtype)
-        else:
-            half_offsets = self.pair_shift[pair_rows]
-            pair_offsets = torch.from_numpy(np.concatenate([half_offsets, -half_offsets])).to(dtype)
-        batch = Batch(
-            numbers=torch.from_numpy(self.numbers[atom_rows]),
-            positions=torch.from_numpy(self.positions[atom_rows]).to(dtype),
-            structure_index=torch.from_numpy(np.repeat(np.arange(len(rows)), counts)),
-            n_atoms=torch.from_numpy(counts),
-            idx_i=torch.from_numpy(np.concatenate([half_i, half_j])),
-            idx_j=torch.from_numpy(np.concatenate([half_j, half_i])),
-            offsets=pair_offsets,
-            mirrored=True,
-        )
-        return batch, torch.from_numpy(self.targets[rows]).to(dtype)
-
-    def atom_forces(self, rows: np.ndarray, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-        """Reference forces of the atoms of ``rows``, in the order of :meth:`batch`."""
-        if self.forces is None:
-            raise ValueError("these data have no forces")
-        return torch.from_numpy(self.forces[concatenated_ranges(self.offsets, rows)]).to(dtype)
-
-
 # -- datasets ----------------------------------------------------------------------------
-
-
-def _load_dataset(config: TrainingConfig):
-    """(dataset, split, unit) for the configured dataset."""
-    from .data.registry import dataset_info, load_dataset, row_ids, target_info
-    from .data.splits import random_split
-
-    info = dataset_info(config.dataset)
-    unit, _intensive = target_info(config.dataset, config.target)
-    dataset = load_dataset(config.dataset)
-    split = random_split(len(dataset), config.n_train, config.n_validation, config.split_seed)
-    split[info.id_key] = row_ids(config.dataset, dataset)
-    return dataset, split, unit
 
 
 def apply_dataset_defaults(config: TrainingConfig) -> TrainingConfig:
@@ -215,124 +105,19 @@ def apply_dataset_defaults(config: TrainingConfig) -> TrainingConfig:
     averaging for crystals) and mean pooling for intensive targets are added
     unless set explicitly.
     """
-    from .data.registry import dataset_info, target_info
-
-    info = dataset_info(config.dataset)
-    target = config.target or info.default_target
-    _unit, intensive = target_info(config.dataset, target)
-    hyperparameters = dict(info.hyperparameters.get(config.architecture, {}))
-    if intensive:
+    protocol = dataset_entry(config.dataset).protocol
+    target = config.target or protocol.default_target
+    hyperparameters = dict(protocol.hyperparameters.get(config.architecture, {}))
+    if target_property(config.dataset, target).intensive:
         hyperparameters["pooling"] = "mean"
     hyperparameters.update(config.hyperparameters)
     return replace(
         config,
         target=target,
-        n_train=info.n_train if config.n_train is None else config.n_train,
-        n_validation=info.n_validation if config.n_validation is None else config.n_validation,
+        n_train=protocol.n_train if config.n_train is None else config.n_train,
+        n_validation=protocol.n_validation if config.n_validation is None else config.n_validation,
         hyperparameters=hyperparameters,
     )
-
-
-def packed_test_data(model: AtomisticModel, split: dict[str, np.ndarray]) -> PackedStructures:
-    """The dataset a model was trained on, packed for its target and cutoff.
-
-    Checks that the rows are the ones recorded in the model's ``split.npz``.
-    """
-    from .data.registry import dataset_info, load_dataset, pack_dataset, row_ids
-
-    name = model.card.get("training", {}).get("dataset", "qm9")
-    info = dataset_info(name)
-    dataset = load_dataset(name)
-    if info.id_key in split and not np.array_equal(split[info.id_key], row_ids(name, dataset)):
-        raise ValueError(f"the {name} data on this machine does not match the rows this model was trained on")
-    return pack_dataset(dataset, model.card["target"], model.cutoff)
-
-
-def test_metrics(model_name_or_folder: str | os.PathLike, split_name: str = "test") -> dict[str, float]:
-    """A bundled or saved model's errors on its recorded test split (energies; forces for MD models)."""
-    from .models.files import resolve_model_folder, load_model
-
-    folder = resolve_model_folder(model_name_or_folder)
-    model = load_model(folder, device="cpu")
-    split = load_split(folder)
-    data = packed_test_data(model, split)
-    metrics, _ = evaluate(model, data, split[split_name])
-    metrics["mean_predictor_mae"] = float(np.mean(np.abs(data.targets[split[split_name]]
-                                                        - data.targets[split["train"]].mean())))
-    return metrics
-
-
-def load_split(model_name_or_folder: str | os.PathLike) -> dict[str, np.ndarray]:
-    """The train/validation/test rows a model was trained with (``split.npz`` beside its card).
-
-    Takes a model folder or a bundled model's name or alias, like :func:`insight.load_model`.
-    """
-    from .models.files import resolve_model_folder
-
-    path = resolve_model_folder(model_name_or_folder) / SPLIT_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: this model does not record its data split")
-    with np.load(path) as data:
-        return {k: data[k] for k in data.files}
-
-
-# -- evaluation --------------------------------------------------------------------------------
-
-
-def predict_packed(
-    model: AtomisticModel, data: PackedStructures, rows: np.ndarray, batch_size: int = 256, forces: bool = False
-) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Energies of ``rows`` (and, with ``forces``, the forces of their atoms, concatenated)."""
-    energies, atom_forces = [], []
-    for start in range(0, len(rows), batch_size):
-        batch, _ = data.batch(rows[start : start + batch_size], dtype=model.dtype)
-        with torch.set_grad_enabled(forces):
-            output = model(batch.to(model.device), forces=forces)
-        energies.append(output.energy.detach().cpu().numpy())
-        if forces:
-            atom_forces.append(output.forces.detach().cpu().numpy())
-    energy = np.concatenate(energies) if energies else np.zeros(0)
-    if not forces:
-        return energy
-    return energy, (np.concatenate(atom_forces) if atom_forces else np.zeros((0, 3)))
-
-
-def evaluate(
-    model: AtomisticModel, data: PackedStructures, rows: np.ndarray, batch_size: int = 256
-) -> tuple[dict[str, float], pd.DataFrame]:
-    """MAE and RMSE on ``rows``, overall and per molecule size; force errors too when the data have forces.
-
-    Returns
-    -------
-    metrics
-        ``{"mae", "rmse", "n"}`` in the model's energy unit; with forces also
-        ``force_mae`` and ``force_rmse`` (over Cartesian components, as in
-        Table 5.4) and ``force_sq`` (mean squared norm of the force error per atom).
-    per_size
-        DataFrame with columns ``n_atoms``, ``count``, ``mae``, ``rmse``.
-    """
-    was_training = model.training
-    model.eval()
-    with_forces = data.forces is not None
-    predicted = predict_packed(model, data, rows, batch_size, forces=with_forces)
-    model.train(was_training)
-    predictions = predicted[0] if with_forces else predicted
-    errors = predictions - data.targets[rows]
-    sizes = data.n_atoms[rows]
-    frame = pd.DataFrame({"n_atoms": sizes, "abs_error": np.abs(errors), "sq_error": errors**2})
-    per_size = (
-        frame.groupby("n_atoms")
-        .agg(count=("abs_error", "size"), mae=("abs_error", "mean"), mse=("sq_error", "mean"))
-        .reset_index()
-    )
-    per_size["rmse"] = np.sqrt(per_size.pop("mse"))
-    metrics = {"mae": float(np.mean(np.abs(errors))), "rmse": float(np.sqrt(np.mean(errors**2))), "n": int(len(rows))}
-    if with_forces:
-        force_errors = predicted[1] - data.atom_forces(rows, torch.float64).numpy()
-        metrics["force_mae"] = float(np.mean(np.abs(force_errors)))
-        metrics["force_rmse"] = float(np.sqrt(np.mean(force_errors**2)))
-        metrics["force_sq"] = float(np.mean(np.sum(force_errors**2, axis=1)))
-    return metrics, per_size
 
 
 def refit_energy_offset(model: AtomisticModel, data: PackedStructures, rows: np.ndarray) -> dict[str, float]:
@@ -423,22 +208,14 @@ def train(
     device
         ``None`` picks CUDA when available.
     card
-        Extra model-card fields (units, description, ...).
+        Model-card fields to set (:class:`~insight.models.card.ModelCard` names: ``energy_unit``,
+        ``description``, ...).
     """
     log = log or (lambda message: print(message, flush=True))  # flushed: runs are followed through nohup logs
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     config_path, checkpoint_path = output / "config.json", output / "checkpoint.pt"
-    switch_to_budget = None  # the saved config of a run that switches to the budget schedule now
-    if config_path.is_file() and checkpoint_path.is_file():
-        # A resumed run keeps what defines the model and data; the budget may change, and so may the
-        # schedule, to the budget decay only (the other schedules' state would not carry over).
-        saved = json.loads(config_path.read_text())
-        if config.lr_schedule == "budget" and saved["lr_schedule"] != "budget":
-            switch_to_budget = dict(saved)
-            saved["lr_schedule"] = "budget"
-        saved.update({k: getattr(config, k) for k in _BUDGET_FIELDS})
-        config = TrainingConfig(**saved)
+    config, switch_to_budget, spent_budget_hours = _resumed_config(config, config_path, checkpoint_path)
     if data is None:
         config = apply_dataset_defaults(config)
     config_path.write_text(json.dumps(asdict(config), indent=2) + "\n")
@@ -448,16 +225,19 @@ def train(
     model = build_model(config.architecture, config.hyperparameters)
     unit = "kcal/mol"
     if data is None:
-        from .data.registry import pack_dataset
-
-        dataset, split, unit = _load_dataset(config)
-        data = pack_dataset(dataset, config.target, model.cutoff)
+        dataset = dataset_entry(config.dataset).load()
+        unit = dataset.property(config.target).unit
+        split = random_split(len(dataset), config.n_train, config.n_validation, config.split_seed)
+        split[dataset.protocol.id_key] = dataset.row_ids()
+        data = dataset.pack(config.target, model.cutoff)
     elements = sorted(set(int(z) for z in np.unique(data.numbers)))
     train_rows, val_rows = split["train"], split["validation"]
 
     _init_scaling(model, data, train_rows)
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    averaged = None if config.ema_decay is None else torch.optim.swa_utils.AveragedModel(
+        model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
     state = {"epoch": 0, "position": 0, "step": 0, "best_mae": math.inf, "epochs_since_best": 0,
              "plateau_scale": 1.0, "plateau_best": math.inf, "plateau_wait": 0, "seconds": 0.0,
              "budget_start_seconds": 0.0, "budget_start_lr": config.learning_rate}
@@ -466,19 +246,21 @@ def train(
         model.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
         state.update(checkpoint["state"])
+        if averaged is not None and "ema" in checkpoint:
+            averaged.load_state_dict(checkpoint["ema"])
+        elif averaged is not None:
+            log(f"starting an exponential moving average of the weights (decay {config.ema_decay})")
         log(f"resuming {output} at epoch {state['epoch']}, step {state['step']}, best validation MAE {state['best_mae']:.4f}")
-        if switch_to_budget is not None:
-            # The rate the run had under its saved schedule is where the budget decay starts.
-            state["budget_start_lr"] = _learning_rate(TrainingConfig(**switch_to_budget), state)
-            state["budget_start_seconds"] = state["seconds"]
-            log(f"switching to the budget schedule: lr {state['budget_start_lr']:.2e} decays linearly to 0 at "
-                f"{config.max_hours} h")
+        _reschedule_on_resume(config, state, switch_to_budget, spent_budget_hours, log)
     if config.lr_schedule == "budget" and state["seconds"] >= 3600 * config.max_hours:
         log(f"the budget of {config.max_hours} h is already spent ({state['seconds'] / 3600:.2f} h): nothing to do")
         return output / "best"
 
     def checkpoint() -> None:
-        _save_checkpoint(checkpoint_path, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": state})
+        saved_state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": state}
+        if averaged is not None:
+            saved_state["ema"] = averaged.state_dict()
+        _save_checkpoint(checkpoint_path, saved_state)
 
     log_path = output / "log.csv"
     new_log = not log_path.is_file()
@@ -492,13 +274,10 @@ def train(
                         + (["val_force_mae", "val_loss"] if with_forces else []) + ["learning_rate", "seconds"])
 
     best_dir = output / "best"
-    base_card = {
-        "name": config.name or output.name,
-        "units": {"energy": unit, "length": "Å"},
-        "target": config.target,
-        "elements": elements,
-        **(card or {}),
-    }
+    base_card = ModelCard(name=config.name or output.name, architecture=config.architecture, energy_unit=unit,
+                          target=config.target, elements=elements)
+    if card is not None:
+        base_card = base_card.replace(**card)
     started = time.time() - state["seconds"]
     last_checkpoint = time.time()
     stop_reason = None
@@ -513,8 +292,6 @@ def train(
             lr = _learning_rate(config, state, time.time() - started)
             iterator = range(state["position"], n_batches)
             if progress:
-                from tqdm import tqdm
-
                 iterator = tqdm(iterator, initial=state["position"], total=n_batches, desc=f"epoch {state['epoch']}",
                                 leave=False, mininterval=5.0)
             for b in iterator:
@@ -535,6 +312,8 @@ def train(
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
+                if averaged is not None:
+                    averaged.update_parameters(model)
                 state["step"] += 1
                 state["position"] = b + 1
                 squared += loss.item() * len(rows)
@@ -548,23 +327,24 @@ def train(
                     break
             if stop_reason:
                 break
-            metrics, _ = evaluate(model, data, val_rows)
+            selected = model if averaged is None else averaged.module  # validated and published
+            metrics = evaluate(selected, data, val_rows)
             state["epoch"] += 1
             state["position"] = 0
             state["seconds"] = time.time() - started
             # nan: resumed after the last batch; with forces the mean Eq. 5.7 loss, else the energy RMSE
             train_rmse = (squared / counted if with_forces else math.sqrt(squared / counted)) if counted else math.nan
             # Model selection: the energy MAE, or with forces the validation value of the Eq. 5.7 loss.
-            score = metrics["mae"] if not with_forces else config.rho * metrics["rmse"] ** 2 + metrics["force_sq"]
-            force_columns = [f"{metrics['force_mae']:.5f}", f"{score:.5f}"] if with_forces else []
-            writer.writerow([state["epoch"], state["step"], f"{train_rmse:.5f}", f"{metrics['mae']:.5f}",
-                             f"{metrics['rmse']:.5f}"] + force_columns + [f"{lr:.3e}", f"{state['seconds']:.0f}"])
+            score = metrics.mae if not with_forces else config.rho * metrics.rmse ** 2 + metrics.force_sq
+            force_columns = [f"{metrics.force_mae:.5f}", f"{score:.5f}"] if with_forces else []
+            writer.writerow([state["epoch"], state["step"], f"{train_rmse:.5f}", f"{metrics.mae:.5f}",
+                             f"{metrics.rmse:.5f}"] + force_columns + [f"{lr:.3e}", f"{state['seconds']:.0f}"])
             log_file.flush()
             improved = score < state["best_mae"]
             if improved:
                 state["best_mae"] = score
                 state["epochs_since_best"] = 0
-                _write_best(model, best_dir, base_card, config, split, state, metrics, data)
+                _write_best(selected, best_dir, base_card, config, split, state, metrics, data)
             else:
                 state["epochs_since_best"] += 1
             if config.lr_schedule == "plateau":
@@ -575,9 +355,9 @@ def train(
                     if state["plateau_wait"] > config.plateau_patience:
                         state["plateau_scale"] *= config.plateau_factor
                         state["plateau_wait"] = 0
-            forces_text = f"  force MAE {metrics['force_mae']:8.4f} {unit}/Å" if with_forces else ""
+            forces_text = f"  force MAE {metrics.force_mae:8.4f} {unit}/Å" if with_forces else ""
             log(f"epoch {state['epoch']:4d}  step {state['step']:8d}  train {'loss' if with_forces else 'RMSE'} "
-                f"{train_rmse:8.4f}  val MAE {metrics['mae']:8.4f} {unit}{forces_text}{'  *' if improved else ''}  "
+                f"{train_rmse:8.4f}  val MAE {metrics.mae:8.4f} {unit}{forces_text}{'  *' if improved else ''}  "
                 f"lr {lr:.2e}  {state['seconds'] / 3600:.2f} h")
             checkpoint()
             last_checkpoint = time.time()
@@ -596,27 +376,64 @@ def train(
     return best_dir
 
 
-def _write_best(model, best_dir, base_card, config, split, state, metrics, data) -> None:
-    card = dict(base_card)
-    card["training"] = {
-        "dataset": config.dataset,
-        "n_train": int(len(split["train"])),
-        "n_validation": int(len(split["validation"])),
-        "n_test": int(len(split.get("test", []))),
-        "split_seed": config.split_seed,
-        "seed": config.seed,
-        "batch_size": config.batch_size,
-        "optimizer": "Adam",
-        "learning_rate": config.learning_rate,
-        "lr_schedule": config.lr_schedule,
-        "epochs": state["epoch"],
-        "steps": state["step"],
-        "hours": round(state["seconds"] / 3600, 3),
-    }
-    card["metrics"] = {"validation_mae": metrics["mae"], "validation_rmse": metrics["rmse"]}
-    if config.rho is not None:
-        card["training"]["rho"] = config.rho
-        card["training"]["loss"] = "rho |E - E_hat|^2 + 1/n_atoms sum_i |F_i - F_hat_i|^2 (Eq. 5.7)"
-        card["metrics"].update(validation_force_mae=metrics["force_mae"], validation_force_rmse=metrics["force_rmse"])
-    save_model(model, best_dir, **card)
+def _resumed_config(config: TrainingConfig, config_path: Path, checkpoint_path: Path):
+    """``(config, switch_to_budget, spent_budget_hours)`` for a run that may resume.
+
+    A resumed run keeps what defines the model and data; the budget may change, and so may the schedule, to the
+    budget decay only (the other schedules' state would not carry over). ``switch_to_budget`` is the saved config
+    of a run switching to the budget schedule now; ``spent_budget_hours`` the previous budget of a budget run.
+    """
+    if not (config_path.is_file() and checkpoint_path.is_file()):
+        return config, None, None
+    saved = json.loads(config_path.read_text())
+    switch_to_budget = spent_budget_hours = None
+    if config.lr_schedule == "budget" and saved["lr_schedule"] != "budget":
+        switch_to_budget = dict(saved)
+        saved["lr_schedule"] = "budget"
+    elif saved["lr_schedule"] == "budget":
+        spent_budget_hours = saved["max_hours"]
+    saved.update({k: getattr(config, k) for k in _BUDGET_FIELDS})
+    return TrainingConfig(**saved), switch_to_budget, spent_budget_hours
+
+
+def _reschedule_on_resume(config: TrainingConfig, state: dict[str, Any], switch_to_budget: dict | None,
+                          spent_budget_hours: float | None, log: Callable[[str], None]) -> None:
+    """Start the budget decay where a resumed run switches to it, or a warm restart once its budget is spent."""
+    if switch_to_budget is not None:
+        # The rate the run had under its saved schedule is where the budget decay starts.
+        state["budget_start_lr"] = _learning_rate(TrainingConfig(**switch_to_budget), state)
+        state["budget_start_seconds"] = state["seconds"]
+        log(f"switching to the budget schedule: lr {state['budget_start_lr']:.2e} decays linearly to 0 at "
+            f"{config.max_hours} h")
+    if (config.restart_lr is not None and spent_budget_hours is not None
+            and state["seconds"] >= 3600 * spent_budget_hours - 60 and config.max_hours > spent_budget_hours):
+        state["budget_start_lr"], state["budget_start_seconds"] = config.restart_lr, state["seconds"]
+        state.setdefault("restarts", []).append([round(state["seconds"]), config.restart_lr])
+        log(f"warm restart: lr {config.restart_lr:.2e} decays linearly to 0 at {config.max_hours} h")
+
+
+def _write_best(model, best_dir, base_card: ModelCard, config, split, state, metrics, data) -> None:
+    training = TrainingRecord(
+        dataset=config.dataset,
+        n_train=int(len(split["train"])),
+        n_validation=int(len(split["validation"])),
+        n_test=int(len(split.get("test", []))),
+        split_seed=config.split_seed,
+        seed=config.seed,
+        batch_size=config.batch_size,
+        optimizer="Adam",
+        learning_rate=config.learning_rate,
+        lr_schedule=config.lr_schedule,
+        ema_decay=config.ema_decay,
+        warm_restarts=tuple(tuple(r) for r in state.get("restarts", [])),
+        epochs=state["epoch"],
+        steps=state["step"],
+        hours=round(state["seconds"] / 3600, 3),
+        rho=config.rho,
+        loss=None if config.rho is None else "rho |E - E_hat|^2 + 1/n_atoms sum_i |F_i - F_hat_i|^2 (Eq. 5.7)",
+    )
+    validation = {"validation_mae": metrics.mae, "validation_rmse": metrics.rmse}
+    if metrics.force_mae is not None:
+        validation.update(validation_force_mae=metrics.force_mae, validation_force_rmse=metrics.force_rmse)
+    save_model(model, best_dir, base_card.replace(training=training, metrics=validation))
     np.savez_compressed(best_dir / SPLIT_FILE, **{k: np.asarray(v) for k, v in split.items()})

@@ -14,7 +14,7 @@ publish() {  # publish RUN ZOO_NAME DESCRIPTION [insight publish options...]
         return 0
     fi
     local hours
-    hours=$(python -c "import json; print(json.load(open('training-runs/$run/best/card.json'))['training']['hours'])")
+    hours=$(python -c "import insight; print(insight.read_card('training-runs/$run/best').training.hours)")
     insight publish "training-runs/$run/best" --name "$name" --description "$description" \
         --status "best model after ${hours} h of training on one CPU core; resumable in training-runs/$run" "$@"
 }

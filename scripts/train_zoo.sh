@@ -2,6 +2,8 @@
 # Trains (or resumes) the QM9 model zoo of issue 3, one lane per CPU core.
 #   bash scripts/train_zoo.sh big     # SchNet T=6, the model behind most analyses
 #   bash scripts/train_zoo.sh small   # DTNN T=3, then the T=1,2,3 comparison models
+#   bash scripts/train_zoo.sh flagship   # SchNet T=6 continued (warm restart of the budget decay, EMA)
+#   bash scripts/train_zoo.sh dtnn-repeats  # Fig. 3.9: DTNN T=3 on split seeds 1 and 2
 #   bash scripts/train_zoo.sh dtnn3      # DTNN T=3 only, to HOURS_DTNN_T3 (default 4 h in all)
 #   bash scripts/train_zoo.sh md         # GFN2-xTB MD data and the MD models of issue 7
 #   bash scripts/train_zoo.sh md-dtnn    # DTNN MD repetitions (other split seeds) and T = 1, 3 on benzene
@@ -36,6 +38,16 @@ case "${1:-}" in
         train schnet-qm9-T1 schnet -T 1 "${schnet_protocol[@]}" --plateau-patience 2 --hours "${HOURS_SCHNET_T1:-0.3}"
         train schnet-qm9-T2 schnet -T 2 "${schnet_protocol[@]}" --plateau-patience 2 --hours "${HOURS_SCHNET_T2:-0.35}"
         train schnet-qm9-T3 schnet -T 3 "${schnet_protocol[@]}" --plateau-patience 2 --hours "${HOURS_SCHNET_T3:-0.4}"
+        ;;
+    flagship)  # issue 14: SchNet T=6 (schnet-qm9) continued by a warm restart of the budget decay, with EMA weights
+        SCHEDULE=budget train schnet-qm9-T6 schnet -T 6 "${schnet_protocol[@]}" --ema 0.999 \
+            --restart-lr "${RESTART_LR_T6:-2e-4}" --hours "${HOURS_T6:-8.25}"
+        ;;
+    dtnn-repeats)  # issue 14, Fig. 3.9: DTNN T=3 on other random splits (budget decay, EMA weights)
+        for split_seed in ${SPLIT_SEEDS:-1 2}; do
+            SCHEDULE=budget train "dtnn-qm9-T3-split$split_seed" dtnn -T 3 "${dtnn_protocol[@]}" --ema 0.999 \
+                --split-seed "$split_seed" --seed "$split_seed" --hours "${HOURS_DTNN_REPEAT:-3.0}"
+        done
         ;;
     dtnn3)  # DTNN T=3 alone, to a larger budget
         train dtnn-qm9-T3 dtnn -T 3 "${dtnn_protocol[@]}" --plateau-patience 5 --hours "${HOURS_DTNN_T3:-4.0}"
@@ -75,7 +87,7 @@ case "${1:-}" in
             --hours "${HOURS_MP_EXP:-0.9}"
         ;;
     *)
-        echo "usage: bash scripts/train_zoo.sh big|small|dtnn3|md|md-dtnn|materials|materials-thesis-schedule" >&2
+        echo "usage: bash scripts/train_zoo.sh big|flagship|dtnn-repeats|small|dtnn3|md|md-dtnn|materials|materials-thesis-schedule" >&2
         exit 2
         ;;
 esac

@@ -29,23 +29,25 @@ from insight.plots.sensitivity import sensitivity_figure
 
 def test_atomwise_energies_sum_to_the_energy():
     model = small_model("schnet")
-    table = atomwise_energies(model, aspirin())
-    assert table["E_i"].sum() == pytest.approx(table.attrs["energy"], abs=1e-10)
-    assert list(table["element"][:3]) == aspirin().symbols[:3]
-    assert contributions_figure(aspirin(), table).data[0].intensity is not None
+    result = atomwise_energies(model, aspirin())
+    assert result.table["E_i"].sum() == pytest.approx(result.energy, abs=1e-10)
+    assert result.unit == model.energy_unit and result.to_frame() is result.table
+    assert list(result.table["element"][:3]) == aspirin().symbols[:3]
+    assert contributions_figure(aspirin(), result).data[0].intensity is not None
 
 
 def test_contributions_over_a_dataset_for_two_models():
     molecules = [aspirin(), insight.from_smiles("CCO"), insight.from_smiles("c1ccncc1")]
     models = {"schnet": small_model("schnet"), "dtnn": small_model("dtnn")}
-    frame = contributions_over_dataset(models, molecules, batch_size=2, progress=False, tabulate=False)
-    assert len(frame) == 2 * sum(len(m) for m in molecules)
+    contributions = contributions_over_dataset(models, molecules, batch_size=2, progress=False, tabulate=False)
+    frame = contributions.table
+    assert len(frame) == 2 * sum(len(m) for m in molecules) and contributions.models == ["schnet", "dtnn"]
     for label, model in models.items():
         energies = frame[frame["model"] == label].groupby("structure")["E_i"].sum()
         np.testing.assert_allclose(energies.to_numpy(), model.predict(molecules).energy, atol=1e-9)
-    wide = compare_models(frame, "schnet", "dtnn")
+    wide = compare_models(contributions, "schnet", "dtnn")
     assert len(wide) == sum(len(m) for m in molecules) and list(wide.columns[-2:]) == ["E_i_schnet", "E_i_dtnn"]
-    assert len(distributions_figure(frame, ["H", "C"]).data) == 4
+    assert len(distributions_figure(contributions, ["H", "C"]).data) == 4
     assert len(model_scatter_figure(wide).data) >= 3
 
 
@@ -53,7 +55,7 @@ def test_element_summary_finds_peak_and_width_of_a_known_distribution():
     rng = np.random.default_rng(0)
     values = rng.normal(-75.0, 10.0 / 2.3548, size=200_000)  # FWHM 10
     frame = pd.DataFrame({"model": "m", "element": "H", "E_i": values})
-    summary = element_summary(frame, bins=200).iloc[0]
+    summary = element_summary(insight.Contributions(frame, "kcal/mol"), bins=200).iloc[0]
     assert summary["peak"] == pytest.approx(-75.0, abs=0.5)
     assert summary["fwhm"] == pytest.approx(10.0, rel=0.1)
 
@@ -66,11 +68,12 @@ def test_alchemy_end_points_equal_the_pure_molecules():
     states = benzene_to_triazine(relaxed=True)
     assert [s.structure().formula for s in states] == ["C6H6", "C5H5N", "C4H4N2", "C3H3N3"]
     path = alchemical_path(model, states, steps=3, interpolate_positions=True)
-    ends = path[path["label"] != ""]
+    ends = path.table[path.table["label"] != ""]
     expected = model.predict([s.structure() for s in states]).energy
     np.testing.assert_allclose(ends["energy"].to_numpy(), expected, atol=1e-9)
     fixed = alchemical_path(model, states, steps=3)
-    assert fixed["energy"].iloc[0] == pytest.approx(expected[0], abs=1e-9)
+    assert fixed.table["energy"].iloc[0] == pytest.approx(expected[0], abs=1e-9)
+    assert len(path.frames) == len(path.table) and path.unit == model.energy_unit
     assert len(alchemy_figure({"fixed": fixed, "interpolated": path}).data) == 2
 
 
@@ -79,8 +82,9 @@ def test_fading_an_atom_to_zero_equals_removing_it():
     molecule = aspirin()
     weights = np.ones(len(molecule))
     weights[20] = 0.0
-    energy, contributions = alchemical_energy(model, molecule.numbers, molecule.numbers, np.ones(len(molecule)),
-                                              molecule.positions, weights)
+    result = alchemical_energy(model, molecule.numbers, molecule.numbers, np.ones(len(molecule)),
+                               molecule.positions, weights)
+    energy, contributions = result.energy, result.contributions
     without = molecule.replace(numbers=molecule.numbers[:20], positions=molecule.positions[:20])
     assert energy == pytest.approx(model.predict(without).energy[0], abs=1e-9)
     np.testing.assert_allclose(contributions[:20], model.predict(without).contributions[0], atol=1e-9)
@@ -92,8 +96,8 @@ def test_morphing_half_way_mixes_the_embeddings():
     numbers_n = molecule.numbers.copy()
     numbers_n[0] = 7
     for alpha, z in ((1.0, 6), (0.0, 7)):
-        energy, _ = alchemical_energy(model, molecule.numbers, numbers_n, np.r_[alpha, np.ones(4)],
-                                      molecule.positions, np.ones(5))
+        energy = alchemical_energy(model, molecule.numbers, numbers_n, np.r_[alpha, np.ones(4)],
+                                   molecule.positions, np.ones(5)).energy
         assert energy == pytest.approx(model.predict(molecule.replace(numbers=np.r_[z, 1, 1, 1, 1])).energy[0],
                                        abs=1e-9)
 
@@ -143,9 +147,10 @@ def test_ring_energy_is_the_sum_of_ring_atom_contributions():
     model = small_model("schnet")
     molecules = [insight.from_smiles(s) for s in ("c1ccccc1", "Cc1ccccc1", "CCO", "c1ccc2ccccc2c1")]
     ranking = ring_stability(model, molecules, progress=False, tabulate=False)
-    assert len(ranking) == 4 and list(ranking["rank"]) == [1, 2, 3, 4]
-    assert ranking["E_ring"].is_monotonic_increasing
-    for _, row in ranking.iterrows():
+    table = ranking.table
+    assert len(table) == 4 and list(table["rank"]) == [1, 2, 3, 4] and ranking.unit == model.energy_unit
+    assert table["E_ring"].is_monotonic_increasing
+    for _, row in table.iterrows():
         atoms = [int(a) for a in row["ring"].split("-")]
         e_i = model.predict(molecules[row["structure"]]).contributions[0]
         assert row["E_ring"] == pytest.approx(e_i[atoms].sum(), abs=1e-9)
@@ -164,12 +169,13 @@ def test_pca_of_a_known_embedding_matrix():
     b = np.array([1.0, 0.0, -1.0, 0.0, -1.0, 0.0, 1.0])  # zero mean, orthogonal to a
     with torch.no_grad():
         model.embedding.weight[elements] = torch.as_tensor(np.outer(a, u) + np.outer(b, v) + 0.5)
-    frame, ratio = embedding_pca(model, elements)
+    pca = embedding_pca(model, elements)
+    frame, ratio = pca.table, pca.explained_variance_ratio
     # All variance lies in the plane of u and v; PC1 is the direction of a, PC2 of b (up to sign).
     np.testing.assert_allclose(ratio, [np.var(a), np.var(b)] / (np.var(a) + np.var(b)), rtol=1e-6)
     np.testing.assert_allclose(np.abs(frame["PC1"]), np.abs(a - a.mean()), atol=1e-6)
     np.testing.assert_allclose(np.abs(frame["PC2"]), np.abs(b - b.mean()), atol=1e-6)
-    assert embedding_pca_figure(frame, ratio).layout.xaxis.title.text.startswith("PC1")
+    assert embedding_pca_figure(pca).layout.xaxis.title.text.startswith("PC1")
 
 
 @pytest.mark.parametrize("z,expected", [(1, (1, 1)), (6, (14, 2)), (11, (1, 3)), (26, (8, 4)), (35, (17, 4)),
@@ -196,7 +202,7 @@ def test_pair_sensitivity_matches_a_finite_difference(kind):
     for k, d in enumerate(distances):
         derivative = (representation(d + h) - representation(d - h)) / (2 * h)
         for atom, symbol in enumerate(("C", "H")):
-            value = curve[(curve["atom"] == symbol)]["sensitivity"].iloc[k]
+            value = curve[(curve["element"] == symbol)]["sensitivity"].iloc[k]
             assert value == pytest.approx(np.linalg.norm(derivative[atom]), rel=1e-5)
 
 
@@ -263,7 +269,8 @@ def test_molecular_filter_cut_is_radial():
 def test_periodic_filter_is_the_sum_over_lattice_images():
     model = small_model("schnet", periodic=True)
     diamond = insight.Structure.from_ase(bulk("C", "diamond", a=3.567))
-    cuts = filter_cuts(model, extent=4.0, resolution=5, crystal=diamond)
+    cuts = filter_cuts(model, extent=4.0, resolution=5, structure=diamond)
+    assert cuts.periodic
     point = np.array([cuts.coordinates[3], cuts.coordinates[1], 0.0])  # column 3, row 1
     r = np.arange(-6, 7)
     lattice = np.array(np.meshgrid(r, r, r, indexing="ij")).reshape(3, -1).T @ diamond.cell
@@ -279,13 +286,13 @@ def test_isomer_ranking_of_perfect_and_swapped_predictions():
     table = pd.DataFrame({"formula": ["C7H10O2"] * 4 + ["CH4"], "reference": [1.0, 2.0, 3.0, 4.0, 0.0],
                           "predicted": [1.0, 2.0, 3.0, 4.0, 9.0]})
     table["abs_error"] = (table["predicted"] - table["reference"]).abs()
-    _, perfect = isomer_ranking(table)
-    assert perfect == {"n": 4, "mae": 0.0, "kendall_tau": 1.0}
+    perfect = isomer_ranking(insight.Predictions(table, "kcal/mol", "m", "U0"))
+    assert (perfect.n, perfect.mae, perfect.kendall_tau, perfect.formula) == (4, 0.0, 1.0, "C7H10O2")
     table.loc[[2, 3], "predicted"] = [4.0, 3.0]  # one discordant pair of six
     table["abs_error"] = (table["predicted"] - table["reference"]).abs()
-    isomers, swapped = isomer_ranking(table)
-    assert swapped["kendall_tau"] == pytest.approx(4 / 6) and swapped["mae"] == pytest.approx(0.5)
-    assert list(isomers["predicted_rank"]) == [1, 2, 4, 3]
+    swapped = isomer_ranking(insight.Predictions(table, "kcal/mol", "m", "U0"))
+    assert swapped.kendall_tau == pytest.approx(4 / 6) and swapped.mae == pytest.approx(0.5)
+    assert list(swapped.table["predicted_rank"]) == [1, 2, 4, 3] and swapped.unit == "kcal/mol"
 
 
 def test_prediction_table_errors_by_size_and_largest_errors():
@@ -293,12 +300,14 @@ def test_prediction_table_errors_by_size_and_largest_errors():
 
     qm9 = parse_qm9_csv([DATA / "qm9_head40.csv"])
     model = small_model("dtnn")
-    table = prediction_table(model, qm9, np.arange(10, 30), target="U0")
+    predictions = prediction_table(model, qm9, np.arange(10, 30), target="U0")
+    table = predictions.table
+    assert list(table["id"]) == list(qm9.table["index"][10:30]) and predictions.unit == model.energy_unit
     np.testing.assert_allclose(table["predicted"], model.predict(qm9.structures(range(10, 30))).energy, atol=1e-8)
     np.testing.assert_allclose(table["reference"], qm9.target("U0")[10:30])
-    per_size = errors_by_size(table)
+    per_size = errors_by_size(predictions)
     assert per_size["count"].sum() == 20
-    worst = largest_errors(table, n=3)
+    worst = largest_errors(predictions, n=3)
     assert worst["abs_error"].is_monotonic_decreasing and worst["abs_error"].iloc[0] == table["abs_error"].max()
 
 
@@ -306,7 +315,7 @@ def test_short_range_share_by_hand():
     from insight.analysis.sensitivity import short_range_share
 
     distance = np.linspace(0.0, 4.0, 401)
-    curve = pd.DataFrame({"distance": distance, "atom": "C", "sensitivity": np.where(distance <= 1.0, 1.0, 0.0)})
+    curve = pd.DataFrame({"distance": distance, "element": "C", "sensitivity": np.where(distance <= 1.0, 1.0, 0.0)})
     assert short_range_share(curve, below=1.0) == pytest.approx(1.0, abs=0.01)
     flat = curve.assign(sensitivity=1.0)
     assert short_range_share(flat, below=1.0) == pytest.approx(0.25, abs=1e-9)
@@ -328,8 +337,13 @@ def test_block_similarity_of_identical_and_independent_blocks():
 def test_path_linearity_by_hand():
     from insight.analysis.alchemy import path_linearity
 
+    from insight.analysis.alchemy import AlchemicalPath
+
+    def path(table):
+        return AlchemicalPath(table, "kcal/mol", False, frames=None)
+
     straight = pd.DataFrame({"progress": np.linspace(0, 3, 16), "energy": 5.0 * np.linspace(0, 3, 16) - 2.0})
-    r2, slope = path_linearity(straight)
-    assert r2 == pytest.approx(1.0) and slope == pytest.approx(5.0)
+    fit = path_linearity(path(straight))
+    assert fit.r_squared == pytest.approx(1.0) and fit.slope == pytest.approx(5.0) and fit.unit == "kcal/mol"
     bent = straight.assign(energy=straight["progress"] ** 4)
-    assert path_linearity(bent)[0] < 0.95
+    assert path_linearity(path(bent)).r_squared < 0.95

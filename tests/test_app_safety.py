@@ -15,7 +15,8 @@ from insight_app.workbench import MAX_UPLOAD_BYTES, UserError, _parse_upload
 
 @pytest.fixture
 def bench(tmp_path):
-    insight.save_model(small_model("dtnn"), tmp_path / "models" / "mine", units={"energy": "kcal/mol"})
+    model = small_model("dtnn")
+    insight.save_model(model, tmp_path / "models" / "mine", model.card.replace(name="mine", energy_unit="kcal/mol"))
     (tmp_path / "secret").mkdir()
     insight.save_model(small_model("dtnn"), tmp_path / "secret" / "outside")
     return Workbench(device="cpu", model_dir=tmp_path / "models", default="mine (user)")

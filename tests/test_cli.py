@@ -13,7 +13,8 @@ from insight.cli import main
 
 @pytest.fixture
 def model_folder(tmp_path):
-    return insight.save_model(small_model("schnet"), tmp_path / "tiny", units={"energy": "kcal/mol"})
+    model = small_model("schnet")
+    return insight.save_model(model, tmp_path / "tiny", model.card.replace(name="tiny", energy_unit="kcal/mol"))
 
 
 def test_predict_prints_energy_and_contributions(model_folder, capsys, tmp_path):
@@ -28,10 +29,25 @@ def test_predict_prints_energy_and_contributions(model_folder, capsys, tmp_path)
     assert len(csv_path.read_text().splitlines()) == 1 + 21
 
 
-def test_info_prints_the_card(model_folder, capsys):
+def test_info_prints_a_readable_card_and_the_raw_one_with_json(model_folder, capsys):
     assert main(["info", str(model_folder)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# tiny") and "| architecture | schnet, T = 2" in text and "kcal/mol" in text
+    assert main(["info", str(model_folder), "--json"]) == 0
     card = json.loads(capsys.readouterr().out)
     assert card["architecture"] == "schnet" and card["hyperparameters"]["n_interactions"] == 2
+    assert card["format_version"] == 2 and card["energy_unit"] == "kcal/mol"
+
+
+def test_models_lists_bundled_models_with_their_aliases_without_reading_weights(capsys, monkeypatch):
+    import insight.models.files as files
+
+    monkeypatch.setattr(files, "load_file", lambda *a, **k: pytest.fail("insight models read weights"))
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["model", "aliases"]
+    row = next(line for line in lines if line.startswith("schnet-qm9-t6 "))
+    assert "schnet-qm9" in row.split()[1] and "U0" in row
 
 
 def test_bad_input_exits_with_a_message_not_a_traceback(model_folder, capsys, tmp_path):

@@ -4,7 +4,6 @@ periodic table, error distributions, and the shipped periodic model."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
@@ -86,15 +85,15 @@ def test_embedding_group_structure_finds_planted_groups():
             family = insight.element_family(z)
             period = insight.periodic_table_position(z)[1]
             model.embedding.weight[z] = torch.as_tensor(centres[family] + 0.3 * period * direction)
-    summary, per_family = insight.embedding_group_structure(model, elements, n_permutations=300)
-    assert summary["within_between_ratio"] < 0.5 and summary["permutation_p"] < 0.01
-    assert summary["families_tested"] == 3 and summary["families_ordered"] == 3
+    summary = insight.embedding_group_structure(model, elements, n_permutations=300)
+    assert summary.within_between_ratio < 0.5 and summary.permutation_p < 0.01
+    assert summary.families_tested == 3 and summary.families_ordered == 3
+    per_family = summary.per_family
     np.testing.assert_allclose(per_family["rho_period_distance"], 1.0)
     # Shuffled labels: no clustering.
     with torch.no_grad():
         model.embedding.weight[elements] = torch.randn(len(elements), 8)
-    summary, _ = insight.embedding_group_structure(model, elements, n_permutations=300)
-    assert summary["permutation_p"] > 0.01
+    assert insight.embedding_group_structure(model, elements, n_permutations=300).permutation_p > 0.01
 
 
 def test_element_families_follow_the_periodic_table():
@@ -133,7 +132,7 @@ def test_crystal_potential_cuts_repeat_with_the_lattice(schnet_mp):
 
 def test_periodic_filter_cut_is_the_lattice_sum_of_radial_filters(schnet_mp):
     diamond = crystal("diamond")
-    cuts = insight.filter_cuts(schnet_mp, extent=5.0, resolution=5, crystal=diamond)
+    cuts = insight.filter_cuts(schnet_mp, extent=5.0, resolution=5, structure=diamond)
     # Centre point: the sum over all lattice vectors R within the cutoff of W(|R|), by hand.
     shifts = np.array([[i, j, k] for i in range(-4, 5) for j in range(-4, 5) for k in range(-4, 5)])
     lengths = np.linalg.norm(shifts @ diamond.cell, axis=1)

@@ -8,10 +8,11 @@ import torch
 from conftest import DATA
 
 import insight
-from insight.data.md import EV_TO_KCAL_MOL, METHOD, Trajectory, generate_md
-from insight.data.registry import pack_dataset
+from insight.data.md import METHOD, Trajectory, generate_md
+from insight.evaluation import evaluate
+from insight.units import EV_TO_KCAL_MOL
 from insight.data.splits import random_split
-from insight.training import TrainingConfig, evaluate, train
+from insight.training import TrainingConfig, train
 
 FIXTURE = DATA / "ethanol_md40.npz"
 
@@ -25,11 +26,12 @@ def test_generator_is_reproducible_from_its_seed():
     settings = dict(n_frames=3, interval=2, equilibration_steps=5)
     first, again = generate_md("ethanol", seed=3, **settings), generate_md("ethanol", seed=3, **settings)
     other = generate_md("ethanol", seed=4, **settings)
-    np.testing.assert_allclose(first.positions, again.positions, atol=1e-8)
+    np.testing.assert_allclose(first.frame_positions, again.frame_positions, atol=1e-8)
     np.testing.assert_allclose(first.energies, again.energies, atol=1e-6)
-    assert np.abs(first.positions - other.positions).max() > 1e-3
+    assert np.abs(first.frame_positions - other.frame_positions).max() > 1e-3
     assert first.metadata["method"] == METHOD and "GFN2-xTB" in first.structure(0).info["name"]
-    assert first.positions.shape == (3, 9, 3) and first.forces.shape == (3, 9, 3)
+    assert first.frame_positions.shape == (3, 9, 3) and first.forces.shape == (3, 9, 3)
+    assert first.positions.shape == (27, 3) and first.name == "md:ethanol" and len(first.offsets) == 4
 
 
 def test_energies_and_forces_are_gfn2_in_kcal_mol(ethanol):
@@ -51,12 +53,12 @@ def test_save_and_load_round_trip(ethanol, tmp_path):
     again = Trajectory.load(ethanol.save(tmp_path / "t.npz"))
     np.testing.assert_array_equal(again.forces, ethanol.forces)
     assert again.metadata == ethanol.metadata
-    with pytest.raises(FileNotFoundError, match="generate-md"):
+    with pytest.raises(insight.DatasetError, match="generate-md"):
         Trajectory.load(tmp_path / "missing.npz")
 
 
 def _run(ethanol, output, rho, epochs=25):
-    data = pack_dataset(ethanol, "energy", None)
+    data = ethanol.pack("energy", None)
     split = random_split(len(ethanol), 30, 5, seed=0)
     config = TrainingConfig(architecture="schnet", dataset="md:ethanol", target="energy", rho=rho,
                             hyperparameters=dict(n_features=16, n_filters=16, n_interactions=2, rbf_stop=6.0),
@@ -72,9 +74,9 @@ def test_force_training_lowers_the_force_error(ethanol, tmp_path):
     log = np.genfromtxt(tmp_path / "forces" / "log.csv", delimiter=",", names=True)
     assert log["val_force_mae"][-1] < 0.7 * log["val_force_mae"][0]
     assert log["train_loss"][-1] < log["train_loss"][0]
-    metrics, _ = evaluate(model, data, split["validation"])
-    assert {"force_mae", "force_rmse"} <= set(metrics)
-    assert model.card["training"]["rho"] == 0.01
+    result = evaluate(model, data, split["validation"])
+    assert result.force_mae is not None and result.force_rmse is not None
+    assert model.card.training.rho == 0.01 and model.card.training.with_forces
     # Training forces are what the model's autograd forces are compared with: check on one frame.
     frame = ethanol.structure(int(split["train"][0]))
     predicted = model.predict(frame, forces=True).forces[0]
@@ -85,14 +87,14 @@ def test_force_training_lowers_the_force_error(ethanol, tmp_path):
 def test_energy_only_training_does_not_learn_forces_as_well(ethanol, tmp_path):
     with_forces, data, split = _run(ethanol, tmp_path / "ef", rho=0.01)
     energy_only, _, _ = _run(ethanol, tmp_path / "e", rho=None)
-    force_mae = {name: evaluate(m, data, split["validation"])[0]["force_mae"]
+    force_mae = {name: evaluate(m, data, split["validation"]).force_mae
                  for name, m in (("E+F", with_forces), ("E", energy_only))}
     assert force_mae["E+F"] < force_mae["E"]
 
 
 def test_rho_without_forces_is_refused(tmp_path):
     from insight.data.qm9 import parse_qm9_csv
-    from insight.training import PackedStructures
+    from insight.data.packed import PackedStructures
 
     qm9 = parse_qm9_csv([DATA / "qm9_head40.csv"])
     data = PackedStructures(qm9.numbers, qm9.positions, qm9.offsets, qm9.target("U0"), None)
@@ -140,8 +142,9 @@ def test_totals_and_partition_agreement_by_hand():
     frame = pd.DataFrame({"model": ["a", "a", "a", "b", "b", "b"], "structure": [0, 0, 1, 0, 0, 1],
                           "atom": [0, 1, 0, 0, 1, 0], "element": ["H", "C", "H", "H", "C", "H"],
                           "E_i": [1.0, 2.0, 3.0, 2.0, 1.0, 3.0]})
-    combined = insight.with_totals(frame)
-    totals = combined[combined["element"] == "E (total)"].set_index(["model", "structure"])["E_i"]
+    combined = insight.with_totals(insight.Contributions(frame, "kcal/mol"))
+    assert combined.unit == "kcal/mol"
+    totals = combined.table[combined.table["element"] == "E (total)"].set_index(["model", "structure"])["E_i"]
     assert totals.to_dict() == {("a", 0): 3.0, ("a", 1): 3.0, ("b", 0): 3.0, ("b", 1): 3.0}
     agreement = insight.partition_agreement(combined).set_index("element")
     # H: model a mean 2, model b mean 2.5 -> spread 0.25; the totals agree exactly.
@@ -151,7 +154,8 @@ def test_totals_and_partition_agreement_by_hand():
 
 def test_refitting_the_energy_offset_by_hand(ethanol, tmp_path):
     """The least-squares shift of E_mu removes the mean training residual and leaves forces unchanged."""
-    from insight.training import predict_packed, refit_energy_offset
+    from insight.evaluation import predict_packed
+    from insight.training import refit_energy_offset
 
     model, data, split = _run(ethanol, tmp_path / "forces", rho=0.01)
     frame = ethanol.structure(int(split["test"][0]))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import aspirin, random_crystal, silicon, small_model
-from invariance import assert_invariant
+from insight.testing import assert_invariant
 
 import insight
 from insight.neighbors import NeighborPairs, neighbor_pairs
@@ -36,33 +36,14 @@ def test_permutation_within_a_mixed_batch(molecular_model):
 # -- forces and contributions ----------------------------------------------------------
 
 
-def _finite_difference_forces(model, structure, step=1e-5):
-    forces = np.zeros_like(structure.positions)
-    for atom in range(len(structure)):
-        for axis in range(3):
-            energies = []
-            for sign in (1, -1):
-                positions = structure.positions.copy()
-                positions[atom, axis] += sign * step
-                energies.append(model.predict(structure.replace(positions=positions)).energy[0])
-            forces[atom, axis] = -(energies[0] - energies[1]) / (2 * step)
-    return forces
-
-
 @pytest.mark.parametrize("kind", ["schnet", "dtnn"])
 def test_forces_equal_minus_finite_difference_gradient_molecule(kind):
-    model = small_model(kind)
-    molecule = insight.from_smiles("CC=O")
-    analytic = model.predict(molecule, forces=True).forces[0]
-    np.testing.assert_allclose(analytic, _finite_difference_forces(model, molecule), atol=1e-7, rtol=1e-6)
+    insight.testing.assert_forces_are_energy_gradient(small_model(kind), insight.from_smiles("CC=O"), atol=1e-7)
 
 
 @pytest.mark.parametrize("kind", ["schnet", "dtnn"])
 def test_forces_equal_minus_finite_difference_gradient_crystal(kind):
-    model = small_model(kind, periodic=True)
-    crystal = random_crystal()
-    analytic = model.predict(crystal, forces=True).forces[0]
-    np.testing.assert_allclose(analytic, _finite_difference_forces(model, crystal), atol=1e-7, rtol=1e-6)
+    insight.testing.assert_forces_are_energy_gradient(small_model(kind, periodic=True), random_crystal(), atol=1e-7)
 
 
 def test_contributions_sum_to_energy(molecular_model):
@@ -227,11 +208,10 @@ def test_probe_representations_for_every_pass(molecular_model):
 def test_save_load_round_trip_gives_identical_outputs(tmp_path, kind, periodic):
     model = small_model(kind, periodic=periodic)
     structure = random_crystal() if periodic else aspirin()
-    folder = insight.save_model(
-        model, tmp_path / "my-model", units={"energy": "kcal/mol", "length": "Å"}, target="U0", elements=[1, 6, 7, 8]
-    )
+    card = model.card.replace(name="my-model", energy_unit="kcal/mol", target="U0", elements=(1, 6, 7, 8))
+    folder = insight.save_model(model, tmp_path / "my-model", card)
     loaded = insight.load_model(folder, device="cpu", dtype=torch.float64)
-    assert loaded.card["target"] == "U0" and loaded.energy_unit == "kcal/mol"
+    assert loaded.card.target == "U0" and loaded.energy_unit == "kcal/mol" and loaded.card.elements == (1, 6, 7, 8)
     assert type(loaded) is type(model) and loaded.config == model.config
     before, after = model.predict(structure, forces=True), loaded.predict(structure, forces=True)
     assert np.array_equal(before.energy, after.energy)
@@ -254,7 +234,8 @@ def test_load_model_errors_name_the_problem(tmp_path):
 
 
 def test_unknown_element_is_refused_by_name(tmp_path):
-    folder = insight.save_model(small_model("schnet"), tmp_path / "m", elements=[1, 6, 7, 8, 9])
+    model = small_model("schnet")
+    folder = insight.save_model(model, tmp_path / "m", model.card.replace(elements=(1, 6, 7, 8, 9)))
     model = insight.load_model(folder, device="cpu")
     with pytest.raises(insight.UnknownElementError, match="does not know Si"):
         model.predict(insight.from_smiles("C[SiH3]"))

@@ -44,8 +44,8 @@ def test_structures_are_immutable():
 def test_overlapping_atoms_are_named():
     s = Structure([6, 1, 1], [[0, 0, 0], [1.1, 0, 0], [1.15, 0.1, 0]])
     with pytest.raises(StructureError, match="atoms 1 \\(H\\) and 2 \\(H\\) overlap"):
-        s.check_overlaps()
-    Structure([1, 1], [[0, 0, 0], [0.74, 0, 0]]).check_overlaps()
+        insight.check_overlaps(s)
+    insight.check_overlaps(Structure([1, 1], [[0, 0, 0], [0.74, 0, 0]]))
 
 
 def test_ase_round_trip_keeps_everything():

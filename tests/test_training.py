@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -11,7 +12,10 @@ from conftest import DATA
 
 import insight
 from insight.data.qm9 import ATOM_REFERENCES_HARTREE, HARTREE_TO_KCAL_MOL, parse_qm9_csv, qm9_split
-from insight.training import PackedStructures, TrainingConfig, evaluate, load_split, train
+from insight.data.packed import PackedStructures
+from insight.evaluation import evaluate
+from insight.models.files import load_split
+from insight.training import TrainingConfig, train
 
 
 @pytest.fixture(scope="module")
@@ -96,10 +100,10 @@ def test_evaluate_reproduces_the_card_metric(qm9_head, tmp_path):
     model = insight.load_model(best, device="cpu")
     card = json.loads((best / "card.json").read_text())
     split = load_split(best)
-    metrics, per_size = evaluate(model, data, split["validation"])
-    assert metrics["mae"] == pytest.approx(card["metrics"]["validation_mae"], rel=1e-6)
-    assert per_size["count"].sum() == len(split["validation"])
-    assert card["units"]["energy"] == "kcal/mol" and card["training"]["n_train"] == 28
+    result = evaluate(model, data, split["validation"])
+    assert result.mae == pytest.approx(card["metrics"]["validation_mae"], rel=1e-6)
+    assert result.per_size["count"].sum() == len(split["validation"])
+    assert card["energy_unit"] == "kcal/mol" and card["training"]["n_train"] == 28 and result.unit == "kcal/mol"
 
 
 def test_resume_after_the_last_batch_of_an_epoch(qm9_head, tmp_path):
@@ -166,3 +170,68 @@ def test_formulas_are_hill_formulas(qm9_head):
     formulas = qm9_head.formulas()
     assert formulas[0] == "CH4" and len(formulas) == len(qm9_head)
     assert all(f == s.formula for f, s in zip(formulas, qm9_head.structures(range(len(qm9_head)))))
+
+
+def test_ema_weights_are_the_exponential_average_and_are_published(qm9_head, tmp_path):
+    """With ema_decay the published weights are the running average: w_avg <- d w_avg + (1 - d) w after each step."""
+    data = PackedStructures(qm9_head.numbers, qm9_head.positions, qm9_head.offsets, qm9_head.target("U0"), None)
+    split = qm9_split(len(qm9_head), 28, 6, seed=0)
+    hyper = dict(n_features=8, n_factors=8, n_interactions=1, n_output_hidden=4)
+    config = TrainingConfig(architecture="dtnn", hyperparameters=hyper, batch_size=7, learning_rate=5e-3,
+                            max_epochs=1, early_stopping_patience=100, ema_decay=0.5)
+    best = train(config, tmp_path / "run", data=data, split=split, progress=False, log=lambda _: None)
+    checkpoint = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    # Replay the 4 steps with plain Adam from the same seed and average by hand.
+    torch.manual_seed(config.seed)
+    from insight.models.files import build_model
+    from insight.training import _init_scaling
+
+    model = build_model("dtnn", hyper)
+    _init_scaling(model, data, split["train"])
+    optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
+    order = np.random.default_rng([config.seed, 0]).permutation(split["train"])
+    average = None
+    for b in range(4):
+        batch, targets = data.batch(order[b * 7 : (b + 1) * 7])
+        loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        current = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        average = current if average is None else {k: 0.5 * average[k] + 0.5 * current[k] for k in current}
+    for key, value in average.items():
+        torch.testing.assert_close(checkpoint["ema"]["module." + key], value)
+        torch.testing.assert_close(checkpoint["model"][key], dict(model.state_dict())[key])
+    published = insight.load_model(best, device="cpu").state_dict()
+    for key, value in average.items():
+        torch.testing.assert_close(published[key], value)
+    assert insight.read_card(best).training.ema_decay == 0.5
+
+
+def test_warm_restart_starts_a_new_decay_only_after_the_budget_is_spent(qm9_head, tmp_path):
+    from insight.training import _learning_rate
+
+    _tiny_run(qm9_head, tmp_path / "run", max_epochs=1)
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    saved.update(lr_schedule="budget", max_hours=1.0)
+    (tmp_path / "run" / "config.json").write_text(json.dumps(saved))
+    path = tmp_path / "run" / "checkpoint.pt"
+    checkpoint = torch.load(path, weights_only=True)
+    checkpoint["state"].update(seconds=3600.0, budget_start_seconds=0.0, budget_start_lr=5e-3)
+    torch.save(checkpoint, path)
+    data = PackedStructures(qm9_head.numbers, qm9_head.positions, qm9_head.offsets, qm9_head.target("U0"), None)
+    split = qm9_split(len(qm9_head), 28, 6, seed=0)
+    config = TrainingConfig(architecture="dtnn", lr_schedule="budget", max_hours=2.0, max_epochs=2, restart_lr=1e-3)
+    messages = []
+    train(config, tmp_path / "run", data=data, split=split, progress=False, log=messages.append)
+    state = torch.load(path, weights_only=True)["state"]
+    assert state["budget_start_lr"] == 1e-3 and state["budget_start_seconds"] == pytest.approx(3600.0, abs=1.0)
+    assert any("warm restart" in m for m in messages)
+    # Half way through the new budget the rate is half the restart rate.
+    config = TrainingConfig(**{**json.loads((tmp_path / "run" / "config.json").read_text())})
+    assert _learning_rate(config, state, state["budget_start_seconds"] + 0.5 * (7200 - state["budget_start_seconds"])) \
+        == pytest.approx(5e-4)
+    # Resumed again within the new budget, the restart is not repeated.
+    train(dataclasses.replace(config, max_epochs=3), tmp_path / "run", data=data, split=split, progress=False,
+          log=messages.append)
+    assert torch.load(path, weights_only=True)["state"]["restarts"] == state["restarts"]

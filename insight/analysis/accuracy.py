@@ -2,22 +2,66 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+from scipy.stats import kendalltau
 
+from ..data.base import Dataset
+from ..evaluation import predict_packed
 from ..models.base import AtomisticModel
+from ..thesis import ISOMER_FORMULA
 
-__all__ = ["prediction_table", "errors_by_size", "largest_errors", "isomer_ranking", "error_distribution"]
+__all__ = ["Predictions", "IsomerRanking", "prediction_table", "errors_by_size", "largest_errors", "isomer_ranking",
+           "error_distribution"]
 
 
-def prediction_table(model: AtomisticModel, dataset, rows: np.ndarray, target: str | None = None,
-                     batch_size: int = 256) -> pd.DataFrame:
-    """Reference and predicted values for ``rows`` of QM9 or of the FLLA crystals.
+@dataclass(frozen=True)
+class Predictions:
+    """A model's predictions next to the reference values.
+
+    ``table`` has ``row``, ``id`` (the dataset's row identifier: QM9 number, Materials Project id, frame),
+    ``formula``, ``n_atoms``, ``reference``, ``predicted``, ``error`` (predicted - reference) and ``abs_error``,
+    in ``unit``; QM9 adds ``smiles``.
+    """
+
+    table: pd.DataFrame
+    unit: str
+    model: str
+    target: str
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+
+@dataclass(frozen=True)
+class IsomerRanking:
+    """How well a model orders the isomers of one formula by energy (Fig. 3.7).
+
+    ``table``: the isomers sorted by reference energy with ``reference_rank`` and ``predicted_rank``;
+    ``mae`` in ``unit``; ``kendall_tau`` the rank correlation (thesis, DTNN: MAE 0.89 kcal/mol, tau 0.969).
+    """
+
+    table: pd.DataFrame
+    formula: str
+    n: int
+    mae: float
+    kendall_tau: float
+    unit: str
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+
+def prediction_table(model: AtomisticModel, dataset: Dataset, rows: np.ndarray, target: str | None = None,
+                     batch_size: int = 256) -> Predictions:
+    """Reference and predicted values for ``rows`` of a dataset (QM9, the FLLA crystals, an MD trajectory).
 
     Parameters
     ----------
     dataset
-        A :class:`~insight.data.qm9.QM9` or :class:`~insight.data.flla.FLLA`.
+        Any :class:`~insight.data.base.Dataset`.
     rows
         Which molecules, e.g. the model's test split.
     target
@@ -25,39 +69,30 @@ def prediction_table(model: AtomisticModel, dataset, rows: np.ndarray, target: s
 
     Returns
     -------
-    pandas.DataFrame
-        ``row``, ``qm9_index`` and ``smiles`` (QM9) or ``material_id`` (FLLA), ``formula``,
-        ``n_atoms``, ``reference``, ``predicted``,
-        ``error`` (predicted - reference) and ``abs_error``, in ``model.energy_unit``.
+    Predictions
+        In ``model.energy_unit``.
     """
-    from ..training import PackedStructures, predict_packed
-
     rows = np.asarray(rows, dtype=np.int64)
-    target = target or model.card.get("target", "U0")
+    target = target or model.card.target or dataset.protocol.default_target
     subset = dataset.subset(rows)
-    cells = getattr(subset, "cells", None)
-    packed = PackedStructures(subset.numbers, subset.positions, subset.offsets, subset.target(target), model.cutoff,
-                              cells=cells)
+    packed = subset.pack(target, model.cutoff)
     predicted = predict_packed(model, packed, np.arange(len(rows)), batch_size)
-    columns = {"row": rows}
-    if cells is None:  # QM9
-        columns["qm9_index"] = subset.table["index"].to_numpy()
+    columns = {"row": rows, "id": subset.row_ids()}
+    if "smiles" in subset.table:
         columns["smiles"] = subset.table["smiles"].to_numpy()
-        columns["formula"] = subset.formulas()
-    else:
-        columns["material_id"] = subset.table["material_id"].to_numpy(dtype=str)
-        columns["formula"] = subset.table["formula"].to_numpy(dtype=str)
-    columns.update(n_atoms=np.diff(subset.offsets), reference=packed.targets, predicted=predicted.astype(np.float64))
+    columns["formula"] = (subset.table["formula"].to_numpy(dtype=str) if "formula" in subset.table
+                          else subset.formulas())
+    columns.update(n_atoms=subset.n_atoms, reference=packed.targets, predicted=predicted.astype(np.float64))
     frame = pd.DataFrame(columns)
     frame["error"] = frame["predicted"] - frame["reference"]
     frame["abs_error"] = frame["error"].abs()
-    frame.attrs.update(unit=model.energy_unit, model=model.name, target=target)
-    return frame
+    return Predictions(frame, model.energy_unit, model.name, target)
 
 
-def errors_by_size(table: pd.DataFrame) -> pd.DataFrame:
-    """MAE and RMSE per number of atoms (Fig. 3.6): ``n_atoms``, ``count``, ``mae``, ``rmse``."""
-    grouped = table.groupby("n_atoms")["error"]
+def errors_by_size(predictions: Predictions) -> pd.DataFrame:
+    """MAE and RMSE per number of atoms (Fig. 3.6): ``n_atoms``, ``count``, ``mae``, ``rmse`` in
+    ``predictions.unit``."""
+    grouped = predictions.table.groupby("n_atoms")["error"]
     return pd.DataFrame({
         "count": grouped.size(),
         "mae": grouped.apply(lambda e: e.abs().mean()),
@@ -65,27 +100,23 @@ def errors_by_size(table: pd.DataFrame) -> pd.DataFrame:
     }).reset_index()
 
 
-def largest_errors(table: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` molecules with the largest absolute errors (Fig. 3.5)."""
-    return table.nlargest(n, "abs_error").reset_index(drop=True)
+def largest_errors(predictions: Predictions, n: int = 10) -> pd.DataFrame:
+    """The ``n`` structures with the largest absolute errors (Fig. 3.5), in ``predictions.unit``."""
+    return predictions.table.nlargest(n, "abs_error").reset_index(drop=True)
 
 
-def isomer_ranking(table: pd.DataFrame, formula: str = "C7H10O2") -> tuple[pd.DataFrame, dict[str, float]]:
-    """How well the model orders the isomers of one formula by energy (Fig. 3.7).
-
-    Returns the isomers sorted by reference energy with both ranks, and
-    ``{"n", "mae", "kendall_tau"}`` (the thesis: MAE 0.89 kcal/mol, tau 0.969 for DTNN).
-    """
-    from scipy.stats import kendalltau
-
+def isomer_ranking(predictions: Predictions, formula: str = ISOMER_FORMULA) -> IsomerRanking:
+    """How well the model orders the isomers of one formula by energy (Fig. 3.7)."""
+    table = predictions.table
     isomers = table[table["formula"] == formula].sort_values("reference").reset_index(drop=True)
     if len(isomers) < 2:
-        raise ValueError(f"fewer than two {formula} isomers among the given molecules")
+        raise ValueError(f"fewer than two {formula} isomers among the given molecules; rank isomers of a formula "
+                         "that occurs at least twice")
     isomers["reference_rank"] = isomers["reference"].rank(method="first").astype(int)
     isomers["predicted_rank"] = isomers["predicted"].rank(method="first").astype(int)
     tau = kendalltau(isomers["reference"], isomers["predicted"]).statistic
-    metrics = {"n": int(len(isomers)), "mae": float(isomers["abs_error"].mean()), "kendall_tau": float(tau)}
-    return isomers, metrics
+    return IsomerRanking(isomers, formula, int(len(isomers)), float(isomers["abs_error"].mean()), float(tau),
+                         predictions.unit)
 
 
 def error_distribution(abs_errors: dict[str, np.ndarray], thresholds: np.ndarray | None = None) -> pd.DataFrame:

@@ -20,11 +20,67 @@ import pandas as pd
 import torch
 
 from ..batch import collate
+from ..calculator import relax
+from ..errors import StructureError
+from ..io import from_smiles
 from ..models.base import AtomisticModel
-from ..structures import Structure, StructureError, atomic_number
+from ..structures import Structure, atomic_number
 
-__all__ = ["AlchemicalState", "alchemical_energy", "alchemical_frames", "alchemical_path", "benzene_to_triazine",
-           "path_linearity"]
+__all__ = ["AlchemicalState", "AlchemicalEnergy", "AlchemicalFrames", "AlchemicalPath", "PathLinearity",
+           "alchemical_energy", "alchemical_frames", "alchemical_path", "benzene_to_triazine", "path_linearity",
+           "relax_state"]
+
+
+@dataclass(frozen=True)
+class AlchemicalEnergy:
+    """The energy of a mixed molecule (Eqs. 3.14, 3.15) and its faded contributions ``beta_i E_i``, in ``unit``."""
+
+    energy: float
+    contributions: np.ndarray
+    unit: str
+
+
+@dataclass(frozen=True)
+class AlchemicalFrames:
+    """The geometry of every point of an :func:`alchemical_path`.
+
+    ``positions`` ``(n_points, n_atoms, 3)`` in Å; ``numbers`` ``(n_points, n_atoms)``, the element of each atom
+    at the nearer end of its segment (for drawing); ``weights`` ``(n_points, n_atoms)``, fading factors ``beta``.
+    """
+
+    positions: np.ndarray
+    numbers: np.ndarray
+    weights: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+
+@dataclass(frozen=True)
+class AlchemicalPath:
+    """Energies along an alchemical path.
+
+    ``table``: ``segment``, ``lambda`` (0..1 within the segment), ``progress`` (0..n_segments), ``energy``
+    (in ``unit``), ``label`` (the state's label at the ends). ``frames`` are the geometries of its rows.
+    """
+
+    table: pd.DataFrame
+    unit: str
+    interpolate_positions: bool
+    frames: AlchemicalFrames
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+
+@dataclass(frozen=True)
+class PathLinearity:
+    """How straight a path's energy is against its progress: ``r_squared`` of a line and its ``slope``
+    (energy change per segment, in ``unit``)."""
+
+    r_squared: float
+    slope: float
+    unit: str
 
 
 @dataclass
@@ -64,7 +120,7 @@ def alchemical_energy(
     alpha: np.ndarray,
     positions: np.ndarray,
     weights: np.ndarray,
-) -> tuple[float, np.ndarray]:
+) -> AlchemicalEnergy:
     """Energy of a mixed molecule and its faded contributions ``beta_i E_i``.
 
     Atom ``i`` has the embedding ``alpha_i A[Z_a,i] + (1 - alpha_i) A[Z_b,i]`` (Eq. 3.14)
@@ -85,7 +141,7 @@ def alchemical_energy(
         correction = (1 - a[:, 0]) * (model.atomref[zb] - model.atomref[za])
         contributions = (out.contributions + correction) * beta
     energy = float(contributions.sum()) if model.config.pooling == "sum" else float(contributions.sum() / beta.sum())
-    return energy, contributions.cpu().numpy()
+    return AlchemicalEnergy(energy, contributions.cpu().numpy(), model.energy_unit)
 
 
 def _as_states(states: Sequence[AlchemicalState | Structure], steps: int) -> list[AlchemicalState]:
@@ -112,7 +168,7 @@ def alchemical_path(
     states: Sequence[AlchemicalState | Structure],
     steps: int = 10,
     interpolate_positions: bool = False,
-) -> pd.DataFrame:
+) -> AlchemicalPath:
     """Energies along a piecewise-linear path through ``states``.
 
     Parameters
@@ -127,39 +183,25 @@ def alchemical_path(
 
     Returns
     -------
-    pandas.DataFrame
-        ``segment``, ``lambda`` (0..1 within the segment), ``progress`` (0..n_segments),
-        ``energy`` (``model.energy_unit``), ``label`` (the state's label at the ends).
-        The geometries of the rows are :func:`alchemical_frames`.
+    AlchemicalPath
+        Energies in ``model.energy_unit``, with the geometry of every point.
     """
     states = _as_states(states, steps)
-    positions, _, weights = alchemical_frames(states, steps, interpolate_positions)
+    frames = alchemical_frames(states, steps, interpolate_positions)
     rows = []
-    for (segment, k, lam, start, end), frame_positions, frame_weights in zip(_path_points(states, steps), positions,
-                                                                              weights):
+    for (segment, k, lam, start, end), frame_positions, frame_weights in zip(_path_points(states, steps),
+                                                                              frames.positions, frames.weights):
         alpha = np.full(len(start.numbers), 1.0 - lam)
-        energy, _ = alchemical_energy(model, start.numbers, end.numbers, alpha, frame_positions, frame_weights)
+        energy = alchemical_energy(model, start.numbers, end.numbers, alpha, frame_positions, frame_weights).energy
         label = start.label if k == 0 else end.label if k == steps else ""
         rows.append({"segment": segment, "lambda": lam, "progress": segment + lam, "energy": energy, "label": label})
-    frame = pd.DataFrame(rows)
-    frame.attrs.update(unit=model.energy_unit, interpolate_positions=interpolate_positions)
-    return frame
+    return AlchemicalPath(pd.DataFrame(rows), model.energy_unit, interpolate_positions, frames)
 
 
 def alchemical_frames(
     states: Sequence[AlchemicalState | Structure], steps: int = 10, interpolate_positions: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Geometry of every point of :func:`alchemical_path`.
-
-    Returns
-    -------
-    positions
-        ``(n_points, n_atoms, 3)`` in Å.
-    numbers
-        ``(n_points, n_atoms)``: the element of each atom at the nearer end of its segment (for drawing).
-    weights
-        ``(n_points, n_atoms)``: fading factors ``beta``.
-    """
+) -> AlchemicalFrames:
+    """Geometry of every point of :func:`alchemical_path`."""
     states = _as_states(states, steps)
     positions, numbers, weights = [], [], []
     for _, _, lam, start, end in _path_points(states, steps):
@@ -167,7 +209,7 @@ def alchemical_frames(
                          else states[0].positions)
         numbers.append(start.numbers if lam < 0.5 else end.numbers)
         weights.append((1 - lam) * start.weights + lam * end.weights)
-    return np.stack(positions), np.stack(numbers), np.stack(weights)
+    return AlchemicalFrames(np.stack(positions), np.stack(numbers), np.stack(weights))
 
 
 def benzene_to_triazine(relaxed: bool = True, seed: int = 42) -> list[AlchemicalState]:
@@ -179,8 +221,6 @@ def benzene_to_triazine(relaxed: bool = True, seed: int = 42) -> list[Alchemical
     hydrogens stay where benzene has them) when ``relaxed``; otherwise all
     states share benzene's geometry.
     """
-    from ..io import from_smiles
-
     benzene = _ordered_ring(from_smiles("c1ccccc1", seed=seed))
     plans = [("benzene", []), ("pyridine", [0]), ("pyrazine", [0, 3]), ("s-triazine", [0, 2, 4])]
     smiles = {"pyridine": "c1ccncc1", "pyrazine": "c1cnccn1", "s-triazine": "c1ncncn1"}
@@ -256,14 +296,30 @@ def _kabsch(moving: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return a @ rotation + reference.mean(axis=0)
 
 
-def path_linearity(path: pd.DataFrame) -> tuple[float, float]:
-    """``(R², slope)`` of a straight line through an :func:`alchemical_path`'s energies against its progress.
+def path_linearity(path: AlchemicalPath) -> PathLinearity:
+    """How nearly a straight line fits an :func:`alchemical_path`'s energies against its progress.
 
     Fig. 3.16's composition-only path rises "virtually linearly"; R² says how nearly, the slope is the
     energy change per segment in the model's unit.
     """
-    x, y = path["progress"].to_numpy(), path["energy"].to_numpy()
+    x, y = path.table["progress"].to_numpy(), path.table["energy"].to_numpy()
     slope, intercept = np.polyfit(x, y, 1)
     residual = y - (slope * x + intercept)
     spread = np.sum((y - y.mean()) ** 2)
-    return (1.0 - float(np.sum(residual**2) / spread) if spread > 0 else 1.0), float(slope)
+    r_squared = 1.0 - float(np.sum(residual**2) / spread) if spread > 0 else 1.0
+    return PathLinearity(r_squared, float(slope), path.unit)
+
+
+def relax_state(model: AtomisticModel, state: AlchemicalState, fmax: float = 0.05,
+                steps: int = 300) -> AlchemicalState:
+    """``state`` with the positions of its present atoms (``beta > 0``) relaxed with the model's forces.
+
+    Faded atoms (``beta = 0``) keep their positions. Relaxing with an energy-only model trained on equilibrium
+    structures (QM9) is unreliable far from equilibrium: check bond lengths, or prefer a model trained on forces.
+    """
+    present = np.flatnonzero(state.weights > 0)
+    molecule = Structure(state.numbers[present], state.positions[present])
+    relaxed = relax(model, molecule, fmax=fmax, steps=steps, optimizer="FIRE")
+    positions = state.positions.copy()
+    positions[present] = relaxed.positions
+    return AlchemicalState(state.numbers, positions, state.weights, state.label)

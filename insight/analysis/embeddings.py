@@ -7,15 +7,68 @@ together; the two leading principal components show it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.spatial.distance import pdist, squareform
+from scipy.stats import spearmanr
 
 from ..models.base import AtomisticModel
 from ..structures import atomic_number, element_symbol
 
-__all__ = ["periodic_table_position", "element_family", "embedding_pca", "embedding_group_structure"]
+__all__ = ["EmbeddingPCA", "EmbeddingGroupStructure", "periodic_table_position", "element_family", "embedding_pca",
+           "embedding_group_structure"]
+
+
+@dataclass(frozen=True)
+class EmbeddingPCA:
+    """The embeddings of elements in their leading principal components (Fig. 4.15).
+
+    ``table``: one row per element, ``Z``, ``element``, ``group``, ``period``, ``block``, ``family``
+    (see :func:`element_family`), ``PC1``, ``PC2``, ... (embedding units, dimensionless).
+    ``explained_variance_ratio``: the fraction of the embeddings' variance each component explains.
+    """
+
+    table: pd.DataFrame
+    explained_variance_ratio: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+
+@dataclass(frozen=True)
+class EmbeddingGroupStructure:
+    """How far the embeddings follow the periodic table, in numbers (see :func:`embedding_group_structure`).
+
+    Attributes
+    ----------
+    within_between_ratio
+        Mean embedding distance within a family over that between families (< 1: families cluster).
+    permutation_p
+        The share of label permutations with a ratio at least as small.
+    silhouette, silhouette_pca
+        Silhouette score of the families in the full space and in the PC1-PC2 plane.
+    families_ordered, families_tested
+        Families whose elements order by period (|Spearman rho| >= 0.8), of those with >= 3 elements.
+    per_family
+        One row per tested family: ``family``, ``elements`` (light to heavy), ``n``, ``rho_period_pc1``,
+        ``rho_period_distance``.
+    """
+
+    n_elements: int
+    n_families: int
+    within_between_ratio: float
+    permutation_p: float
+    silhouette: float
+    silhouette_pca: float
+    families_tested: int
+    families_ordered: int
+    per_family: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.per_family
 
 _PERIOD_ENDS = (2, 10, 18, 36, 54, 86, 118)
 
@@ -55,7 +108,7 @@ def element_family(z: int) -> str:
 
 def embedding_pca(
     model: AtomisticModel, elements: Sequence[int | str] | None = None, n_components: int = 2
-) -> tuple[pd.DataFrame, np.ndarray]:
+) -> EmbeddingPCA:
     """Leading principal components of the embedding rows of ``elements``.
 
     Parameters
@@ -63,15 +116,8 @@ def embedding_pca(
     elements
         Elements to include; default: those the model was trained on.
 
-    Returns
-    -------
-    frame
-        One row per element: ``Z``, ``element``, ``group``, ``period``, ``block``,
-        ``family`` (see :func:`element_family`), ``PC1``, ``PC2``, ...
-    explained_variance_ratio
-        ``(n_components,)``: the fraction of the embeddings' variance each component explains.
     """
-    from sklearn.decomposition import PCA
+    from sklearn.decomposition import PCA  # lazy: scikit-learn adds about a second to `import insight`
 
     numbers = [atomic_number(e) for e in (elements if elements is not None else model.known_elements)]
     if len(numbers) <= n_components:
@@ -87,7 +133,7 @@ def embedding_pca(
     frame["family"] = [element_family(z) for z in numbers]
     for k in range(n_components):
         frame[f"PC{k + 1}"] = components[:, k]
-    return frame, pca.explained_variance_ratio_
+    return EmbeddingPCA(frame, pca.explained_variance_ratio_)
 
 
 def embedding_group_structure(
@@ -95,7 +141,7 @@ def embedding_group_structure(
     elements: Sequence[int | str] | None = None,
     n_permutations: int = 2000,
     seed: int = 0,
-) -> tuple[dict[str, float], pd.DataFrame]:
+) -> EmbeddingGroupStructure:
     """How far the embeddings follow the periodic table (the reading of Fig. 4.15), in numbers.
 
     Two claims of sec. 4.5.5 are measured on the full embedding vectors and on
@@ -109,22 +155,10 @@ def embedding_group_structure(
       elements, Spearman's rho between the period and PC1, and between the
       period and the distance from the family's lightest element.
 
-    Returns
-    -------
-    summary
-        ``within_between_ratio``, ``permutation_p``, ``silhouette`` (full
-        space), ``silhouette_pca`` (PC1-PC2 plane), ``n_elements``, ``n_families``,
-        ``families_ordered`` (families with |rho(period, distance)| >= 0.8) and
-        ``families_tested``.
-    per_family
-        One row per family with >= 3 elements: ``family``, ``elements`` (light to
-        heavy), ``n``, ``rho_period_pc1``, ``rho_period_distance``.
     """
-    from scipy.spatial.distance import pdist, squareform
-    from scipy.stats import spearmanr
-    from sklearn.metrics import silhouette_score
+    from sklearn.metrics import silhouette_score  # lazy, as in embedding_pca
 
-    frame, _ = embedding_pca(model, elements)
+    frame = embedding_pca(model, elements).table
     numbers = frame["Z"].to_numpy()
     vectors = model.embedding_matrix.detach().cpu().double().numpy()[numbers]
     labels = frame["family"].to_numpy()
@@ -162,6 +196,6 @@ def embedding_group_structure(
             "rho_period_distance": float(spearmanr(members["period"], from_lightest).statistic),
         })
     per_family = pd.DataFrame(rows, columns=["family", "elements", "n", "rho_period_pc1", "rho_period_distance"])
-    summary["families_tested"] = int(len(per_family))
-    summary["families_ordered"] = int((per_family["rho_period_distance"].abs() >= 0.8).sum())
-    return summary, per_family
+    return EmbeddingGroupStructure(**summary, families_tested=int(len(per_family)),
+                                   families_ordered=int((per_family["rho_period_distance"].abs() >= 0.8).sum()),
+                                   per_family=per_family)

@@ -17,10 +17,10 @@ from ..models.base import AtomisticModel
 from ..neighbors import _shift_range
 from ..structures import Structure
 
-__all__ = ["FilterCuts", "filter_cuts", "radial_filters", "block_similarity"]
+__all__ = ["FilterCuts", "filter_cuts", "radial_filters", "block_similarity", "n_filter_blocks"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class FilterCuts:
     """Filter values on a square cut through the origin.
 
@@ -51,7 +51,7 @@ def filter_cuts(
     model: AtomisticModel,
     extent: float = 10.0,
     resolution: int = 101,
-    crystal: Structure | None = None,
+    structure: Structure | None = None,
     normal: tuple[float, float, float] = (0.0, 0.0, 1.0),
 ) -> FilterCuts:
     """Square cuts of side ``extent`` (Å) through all filters, centred on an atom at the origin.
@@ -60,8 +60,9 @@ def filter_cuts(
     ----------
     extent
         Side of the square; 10 Å as in Fig. 4.4, 5 Å as in Fig. 4.5.
-    crystal
-        Sum each filter over this crystal's lattice (Fig. 4.5); the model needs a cutoff.
+    structure
+        A crystal: sum each filter over its lattice (Fig. 4.5); the model needs a cutoff. ``None``
+        (or a molecule): the radial filters of Fig. 4.4.
     normal
         Normal of the cut plane (Cartesian).
     """
@@ -74,11 +75,11 @@ def filter_cuts(
     coordinates = np.linspace(-extent / 2, extent / 2, resolution)
     grid = coordinates[None, :, None] * e1 + coordinates[:, None, None] * e2  # (n, n, 3): [i, j] -> (x_j, y_i)
     points = grid.reshape(-1, 3)
-    if crystal is None:
+    periodic = structure is not None and structure.is_periodic
+    if not periodic:
         values = radial_filters(model, np.linalg.norm(points, axis=1))
     else:
-        if not crystal.is_periodic:
-            raise ValueError("periodic filters need a crystal with a cell")
+        crystal = structure
         if model.cutoff is None:
             raise ValueError("periodic filters need a model with a cutoff")
         lattice = _shift_range(crystal.cell, crystal.pbc, model.cutoff + extent) @ crystal.cell
@@ -91,8 +92,13 @@ def filter_cuts(
             np.add.at(values[t], point_of, flat[t])
     n_blocks, _, n_filters = values.shape
     values = values.reshape(n_blocks, resolution, resolution, n_filters).transpose(0, 3, 1, 2)
-    label = (crystal.info.get("name") or crystal.formula) if crystal is not None else "molecule"
-    return FilterCuts(coordinates, values, crystal is not None, label)
+    label = (structure.info.get("name") or structure.formula) if periodic else "molecule"
+    return FilterCuts(coordinates, values, periodic, label)
+
+
+def n_filter_blocks(model: AtomisticModel) -> int:
+    """How many filter-generating networks the model has (SchNet: one per interaction block)."""
+    return int(radial_filters(model, np.zeros(1)).shape[0])
 
 
 def block_similarity(model: AtomisticModel, distances: np.ndarray) -> np.ndarray:

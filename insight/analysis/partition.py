@@ -7,27 +7,67 @@ distributions over a dataset and the model-vs-model scatter reveal.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from ase.data import chemical_symbols
+from tqdm import tqdm
 
 from ..models.base import AtomisticModel
 from ..structures import Structure
 
-__all__ = ["atomwise_energies", "contributions_over_dataset", "compare_models", "element_summary", "with_totals",
-           "partition_agreement"]
+__all__ = ["AtomwiseEnergies", "Contributions", "atomwise_energies", "contributions_over_dataset", "compare_models",
+           "element_summary", "with_totals", "partition_agreement"]
 
 
-def atomwise_energies(model: AtomisticModel, structure: Structure) -> pd.DataFrame:
-    """Atom-wise energy contributions ``E_i`` of one structure.
+@dataclass(frozen=True)
+class AtomwiseEnergies:
+    """The partitioning of one structure's energy: ``energy = sum_i E_i`` (or the mean, for mean pooling).
 
-    Returns
-    -------
-    pandas.DataFrame
-        One row per atom: ``atom``, ``element``, ``Z``, ``E_i`` (in ``model.energy_unit``),
-        ``x``, ``y``, ``z`` (Å). ``frame.attrs`` holds ``energy`` and ``unit``.
+    Attributes
+    ----------
+    table
+        One row per atom: ``atom`` (index), ``element``, ``Z``, ``E_i`` (in ``unit``), ``x``, ``y``, ``z`` (Å).
+    energy
+        The pooled energy in ``unit``.
+    unit
+        The model's energy unit.
+    model
+        The model's name.
     """
+
+    table: pd.DataFrame
+    energy: float
+    unit: str
+    model: str
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+
+@dataclass(frozen=True)
+class Contributions:
+    """``E_i`` of every atom of many structures under one or more models.
+
+    ``table`` has columns ``model``, ``structure``, ``atom`` (index within the structure), ``element``
+    and ``E_i`` (in ``unit``).
+    """
+
+    table: pd.DataFrame
+    unit: str
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+    @property
+    def models(self) -> list[str]:
+        return list(dict.fromkeys(self.table["model"]))
+
+
+def atomwise_energies(model: AtomisticModel, structure: Structure) -> AtomwiseEnergies:
+    """Atom-wise energy contributions ``E_i`` of one structure (in ``model.energy_unit``)."""
     prediction = model.predict(structure)
     frame = pd.DataFrame({
         "atom": np.arange(len(structure)),
@@ -38,8 +78,7 @@ def atomwise_energies(model: AtomisticModel, structure: Structure) -> pd.DataFra
         "y": structure.positions[:, 1],
         "z": structure.positions[:, 2],
     })
-    frame.attrs.update(energy=float(prediction.energy[0]), unit=model.energy_unit, model=model.name)
-    return frame
+    return AtomwiseEnergies(frame, float(prediction.energy[0]), model.energy_unit, model.name)
 
 
 def contributions_over_dataset(
@@ -48,7 +87,7 @@ def contributions_over_dataset(
     batch_size: int = 256,
     progress: bool = True,
     tabulate: bool = True,
-) -> pd.DataFrame:
+) -> Contributions:
     """``E_i`` of every atom of every structure for several models (Figs 3.9, 4.8).
 
     Parameters
@@ -63,8 +102,8 @@ def contributions_over_dataset(
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``model``, ``structure``, ``atom``, ``element``, ``E_i``.
+    Contributions
+        ``E_i`` per model, structure and atom, in the models' energy unit.
     """
     if not isinstance(models, Mapping):
         models = {m.name: m for m in models}
@@ -74,49 +113,49 @@ def contributions_over_dataset(
     counts = np.array([len(s) for s in structures])
     structure_index = np.repeat(np.arange(len(structures)), counts)
     atom_index = np.concatenate([np.arange(n) for n in counts])
-    from ase.data import chemical_symbols
-
     symbols = np.array(chemical_symbols)[numbers]
     frames = []
     for label, model in models.items():
         chunks = range(0, len(structures), batch_size)
         if progress:
-            from tqdm import tqdm
-
             chunks = tqdm(chunks, desc=f"E_i with {label}", unit="batch", leave=False)
         contributions = [c for start in chunks
                          for c in model.predict(structures[start : start + batch_size], batch_size=batch_size,
                                                         tabulate=tabulate).contributions]
         frames.append(pd.DataFrame({"model": label, "structure": structure_index, "atom": atom_index,
                                     "element": symbols, "E_i": np.concatenate(contributions)}))
-    frame = pd.concat(frames, ignore_index=True)
-    frame.attrs["unit"] = next(iter(models.values())).energy_unit
-    return frame
+    units = {model.energy_unit for model in models.values()}
+    if len(units) > 1:
+        raise ValueError(f"the models give energies in different units ({', '.join(sorted(units))}); compare "
+                         "models of one unit")
+    return Contributions(pd.concat(frames, ignore_index=True), units.pop())
 
 
-def compare_models(contributions: pd.DataFrame, model_a: str, model_b: str) -> pd.DataFrame:
+def compare_models(contributions: Contributions, model_a: str, model_b: str) -> pd.DataFrame:
     """``E_i`` of the same atoms under two models side by side (Figs B.1-B.3).
 
-    Returns columns ``structure``, ``atom``, ``element``, ``E_i_<model_a>``, ``E_i_<model_b>``.
+    Returns columns ``structure``, ``atom``, ``element``, ``E_i_<model_a>``, ``E_i_<model_b>``
+    (in ``contributions.unit``).
     """
-    present = set(contributions["model"])
+    present = set(contributions.table["model"])
     for name in (model_a, model_b):
         if name not in present:
             raise KeyError(f"no contributions of model {name!r}; have {sorted(present)}")
-    wide = contributions.pivot_table(index=["structure", "atom", "element"], columns="model", values="E_i")
+    wide = contributions.table.pivot_table(index=["structure", "atom", "element"], columns="model", values="E_i")
     wide = wide[[model_a, model_b]].reset_index()
     wide.columns = ["structure", "atom", "element", f"E_i_{model_a}", f"E_i_{model_b}"]
     return wide
 
 
-def element_summary(contributions: pd.DataFrame, bins: int = 200) -> pd.DataFrame:
-    """Per model and element: count, mean, standard deviation, the peak (mode) and full width at half maximum.
+def element_summary(contributions: Contributions, bins: int = 200) -> pd.DataFrame:
+    """Per model and element: count, mean, standard deviation, the peak (mode) and full width at half maximum,
+    all in ``contributions.unit``.
 
     The thesis reads SchNet's H and C distributions as peaking near -75 and
     -130 kcal/mol with an H width of about 10 kcal/mol (sec. 4.5.1).
     """
     rows = []
-    for (model, element), group in contributions.groupby(["model", "element"], sort=False):
+    for (model, element), group in contributions.table.groupby(["model", "element"], sort=False):
         values = group["E_i"].to_numpy()
         counts, edges = np.histogram(values, bins=bins)
         centers = 0.5 * (edges[1:] + edges[:-1])
@@ -127,22 +166,20 @@ def element_summary(contributions: pd.DataFrame, bins: int = 200) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-
-def with_totals(contributions: pd.DataFrame, label: str = "E (total)") -> pd.DataFrame:
+def with_totals(contributions: Contributions, label: str = "E (total)") -> Contributions:
     """``contributions`` plus one row per model and structure holding the pooled energy, as element ``label``,
     so that the energy distribution shows as one more panel (bottom rows of Figs 3.9-3.11).
 
     Sum pooling is assumed (the energy models of the thesis).
     """
-    totals = contributions.groupby(["model", "structure"], sort=False)["E_i"].sum().reset_index()
+    table = contributions.table
+    totals = table.groupby(["model", "structure"], sort=False)["E_i"].sum().reset_index()
     totals["atom"] = -1
     totals["element"] = label
-    combined = pd.concat([contributions, totals[contributions.columns]], ignore_index=True)
-    combined.attrs.update(contributions.attrs)
-    return combined
+    return replace(contributions, table=pd.concat([table, totals[table.columns]], ignore_index=True))
 
 
-def partition_agreement(contributions: pd.DataFrame) -> pd.DataFrame:
+def partition_agreement(contributions: Contributions) -> pd.DataFrame:
     """How much models agree per element: mean and spread of ``E_i`` per model, and the spread across models.
 
     Returns one row per element with ``mean_<model>`` columns, ``spread_of_means`` (standard deviation of
@@ -150,7 +187,7 @@ def partition_agreement(contributions: pd.DataFrame) -> pd.DataFrame:
     alike have a spread of means far below the widths; equally accurate models with different partitionings
     (sec. 3.6.1) do not.
     """
-    stats = contributions.groupby(["element", "model"], sort=False)["E_i"].agg(["mean", "std"]).reset_index()
+    stats = contributions.table.groupby(["element", "model"], sort=False)["E_i"].agg(["mean", "std"]).reset_index()
     rows = []
     for element, group in stats.groupby("element", sort=False):
         row = {"element": element}

@@ -9,15 +9,18 @@ It is shown on the isosurface ``sum_i ||r - r_i||^-2 = c`` around molecules
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 import torch
 
 from ..models.base import AtomisticModel
-from ..structures import Structure, atomic_number
+from ..structures import Structure, atomic_number, element_symbol
+from ..thesis import ISOSURFACE_LEVEL
+from ..units import BOHR
 
 __all__ = [
     "ISOSURFACE_LEVEL",
@@ -36,12 +39,10 @@ __all__ = [
     "potential_roughness",
 ]
 
-#: Level of the isosurface sum_i ||r - r_i||^-2 in Å^-2 (Figs 3.12-3.15).
-ISOSURFACE_LEVEL = 3.8
-BOHR_PER_ANGSTROM = 1.0 / 0.529177210903
+BOHR_PER_ANGSTROM = 1.0 / BOHR
 
 
-@dataclass
+@dataclass(frozen=True)
 class Isosurface:
     """A triangulated surface, optionally with a value per vertex.
 
@@ -51,8 +52,12 @@ class Isosurface:
         ``(n_vertices, 3)`` in Å.
     faces
         ``(n_faces, 3)`` vertex indices.
+    level
+        The level ``c`` of ``sum_i |r - r_i|^-2 = c`` in Å^-2.
     values
         ``Omega_A`` at each vertex in ``unit``, or ``None``.
+    probe
+        The probe element A.
     """
 
     vertices: np.ndarray
@@ -62,8 +67,15 @@ class Isosurface:
     probe: str | None = None
     unit: str | None = None
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per vertex: ``x``, ``y``, ``z`` (Å) and, with values, ``omega`` (in ``unit``)."""
+        frame = pd.DataFrame(self.vertices, columns=["x", "y", "z"])
+        if self.values is not None:
+            frame["omega"] = self.values
+        return frame
 
-@dataclass
+
+@dataclass(frozen=True)
 class PotentialGrid:
     """Values on a regular grid: point ``(i, j, k)`` sits at ``origin + i a + j b + k c`` for ``axes = [a, b, c]``.
 
@@ -85,12 +97,22 @@ class PotentialGrid:
 
     def points(self) -> np.ndarray:
         """Cartesian coordinates of every grid point, ``values.shape + (3,)``."""
-        index = np.indices(self.values.shape, dtype=np.float64)
-        return self.origin + np.tensordot(np.moveaxis(index, 0, -1), self.axes[: index.shape[0]], axes=1)
+        return _grid_points(self.origin, self.axes, self.values.shape)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per grid point: ``x``, ``y``, ``z`` (Å) and ``omega`` (in ``unit``)."""
+        frame = pd.DataFrame(self.points().reshape(-1, 3), columns=["x", "y", "z"])
+        frame["omega"] = self.values.ravel()
+        return frame
+
+
+def _grid_points(origin: np.ndarray, axes: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    index = np.indices(shape, dtype=np.float64)
+    return origin + np.tensordot(np.moveaxis(index, 0, -1), axes[: index.shape[0]], axes=1)
 
 
 def local_potential(
-    model: AtomisticModel, structure: Structure, points: np.ndarray, probe: str | int = "H", exact: bool = False
+    model: AtomisticModel, structure: Structure, points: np.ndarray, probe: str | int = "H", tabulate: bool = True
 ) -> np.ndarray:
     """``Omega_A`` at arbitrary points.
 
@@ -104,9 +126,10 @@ def local_potential(
         ``(n_points, 3)`` positions in Å.
     probe
         Probe element A.
-    exact
-        Evaluate the filter network for every probe-atom pair instead of the
-        tabulated filters (about ten times slower, same values to 1e-6).
+    tabulate
+        Read the filters from the model's distance table (the default, as for :meth:`AtomisticModel.probe`);
+        ``False`` evaluates the filter network for every probe-atom pair (about ten times slower, the same
+        values to 1e-6).
 
     Returns
     -------
@@ -119,7 +142,7 @@ def local_potential(
     if not np.isfinite(points).all():
         raise ValueError("points contain NaN or infinity")
     with torch.no_grad():
-        return model.probe(structure, points, probe, tabulate=not exact).cpu().numpy().astype(np.float64)
+        return model.probe(structure, points, probe, tabulate=tabulate).cpu().numpy().astype(np.float64)
 
 
 def inverse_square_field(structure: Structure, points: np.ndarray) -> np.ndarray:
@@ -170,10 +193,8 @@ def potential_on_isosurface(
     if structure.is_periodic:
         raise ValueError("isosurfaces are for molecules; use planar_cut for crystals (Fig. 4.9)")
     surface = isosurface(structure, level, spacing)
-    surface.values = local_potential(model, structure, surface.vertices, probe)
-    surface.probe = _symbol(probe)
-    surface.unit = model.energy_unit
-    return surface
+    return replace(surface, values=local_potential(model, structure, surface.vertices, probe), probe=_symbol(probe),
+                   unit=model.energy_unit)
 
 
 def planar_cut(
@@ -205,10 +226,10 @@ def planar_cut(
     if resolution < 2:
         raise ValueError("resolution must be at least 2 points per side")
     axes = np.stack([u / (resolution - 1), v / (resolution - 1), np.zeros(3)])
-    grid = PotentialGrid(np.asarray(origin, dtype=np.float64), axes, np.zeros((resolution, resolution)),
-                         _symbol(probe), model.energy_unit)
-    grid.values = local_potential(model, structure, grid.points().reshape(-1, 3), probe).reshape(resolution, resolution)
-    return grid
+    origin = np.asarray(origin, dtype=np.float64)
+    points = _grid_points(origin, axes, (resolution, resolution)).reshape(-1, 3)
+    values = local_potential(model, structure, points, probe).reshape(resolution, resolution)
+    return PotentialGrid(origin, axes, values, _symbol(probe), model.energy_unit)
 
 
 def potential_grid(
@@ -222,9 +243,9 @@ def potential_grid(
         low = structure.positions.min(axis=0) - margin
         n = np.ceil((structure.positions.max(axis=0) + margin - low) / spacing).astype(int) + 1
         origin, axes = low, np.eye(3) * spacing
-    grid = PotentialGrid(origin, axes, np.zeros(tuple(n)), _symbol(probe), model.energy_unit)
-    grid.values = local_potential(model, structure, grid.points().reshape(-1, 3), probe).reshape(tuple(n))
-    return grid
+    points = _grid_points(origin, axes, tuple(n)).reshape(-1, 3)
+    values = local_potential(model, structure, points, probe).reshape(tuple(n))
+    return PotentialGrid(origin, axes, values, _symbol(probe), model.energy_unit)
 
 
 def write_cube(path: str | Path, structure: Structure, grid: PotentialGrid) -> Path:
@@ -263,8 +284,6 @@ def write_surface(path: str | Path, surface: Isosurface) -> Path:
 
 
 def _symbol(probe: str | int) -> str:
-    from ..structures import element_symbol
-
     return element_symbol(atomic_number(probe))
 
 

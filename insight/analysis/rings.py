@@ -7,15 +7,28 @@ as the smallest set of smallest rings.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from ..models.base import AtomisticModel
 from ..structures import Structure, hill_formula
 
-__all__ = ["connectivity_mol", "six_membered_carbon_rings", "ring_neighbors", "ring_stability"]
+__all__ = ["RingStability", "connectivity_mol", "six_membered_carbon_rings", "ring_neighbors", "ring_stability"]
+
+
+@dataclass(frozen=True)
+class RingStability:
+    """Six-membered carbon rings ranked by ``E_ring``, the sum of their atoms' ``E_i`` (Fig. 4.14), in ``unit``."""
+
+    table: pd.DataFrame
+    unit: str
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
 
 
 def connectivity_mol(structure: Structure):
@@ -59,15 +72,15 @@ def ring_neighbors(structure: Structure, ring: Sequence[int], mol=None) -> str:
 def ring_stability(
     model: AtomisticModel, structures: Sequence[Structure], batch_size: int = 256, progress: bool = True,
     tabulate: bool = True,
-) -> pd.DataFrame:
+) -> RingStability:
     """Every 6-membered carbon ring of ``structures`` with its energy ``E_ring``, most stable first.
 
     ``tabulate``: filters from the model's distance table (same ``E_i`` to float32 round-off, faster).
 
     Returns
     -------
-    pandas.DataFrame
-        ``rank`` (1 = lowest E_ring = most stable), ``structure`` (position in
+    RingStability
+        ``table``: ``rank`` (1 = lowest E_ring = most stable), ``structure`` (position in
         ``structures``), ``name``, ``smiles``, ``ring`` (atom indices, ``"0-1-2-3-4-5"``),
         ``neighbors`` (Hill formula of the atoms bonded to the ring from outside,
         see :func:`ring_neighbors`) and ``E_ring`` in ``model.energy_unit``.
@@ -75,8 +88,6 @@ def ring_stability(
     found = []
     iterator = range(len(structures))
     if progress:
-        from tqdm import tqdm
-
         iterator = tqdm(iterator, desc="finding rings", unit="molecule", leave=False, mininterval=2.0)
     neighbors = []
     for k in iterator:
@@ -88,8 +99,6 @@ def ring_stability(
     contributions: dict[int, np.ndarray] = {}
     chunks = range(0, len(with_rings), batch_size)
     if progress:
-        from tqdm import tqdm
-
         chunks = tqdm(chunks, desc="E_i of ring molecules", unit="batch", leave=False)
     for start in chunks:
         rows = with_rings[start : start + batch_size]
@@ -105,5 +114,4 @@ def ring_stability(
     })
     frame = frame.sort_values("E_ring", kind="stable").reset_index(drop=True)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
-    frame.attrs["unit"] = model.energy_unit
-    return frame
+    return RingStability(frame, model.energy_unit)

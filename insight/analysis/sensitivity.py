@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.integrate import trapezoid
 import torch
 
 from ..batch import collate
@@ -60,7 +61,7 @@ def pair_sensitivity(
     Returns
     -------
     pandas.DataFrame
-        ``distance`` (Å), ``atom`` (``"A"`` or ``"B"`` by element symbol, e.g. ``"C"`` in C-H),
+        ``distance`` (Å), ``element`` (whose representation: ``"C"`` or ``"H"`` in C-H),
         ``pair`` (e.g. ``"C-H"``), ``sensitivity`` (``||d x^(T) / d r||`` in representation units per Å).
     """
     za, zb = atomic_number(element_a), atomic_number(element_b)
@@ -71,11 +72,9 @@ def pair_sensitivity(
     structures = [Structure([za, zb], [[0.0, 0.0, 0.0], [d, 0.0, 0.0]]) for d in distances]
     values = _sensitivities(model, structures, mover=1, anchor=0, watch=[0, 1])
     pair = f"{element_symbol(za)}-{element_symbol(zb)}"
-    frames = [pd.DataFrame({"distance": distances, "atom": element_symbol(z), "pair": pair, "sensitivity": values[:, k]})
-              for k, z in enumerate((za, zb)) if k == 0 or za != zb]
-    frame = pd.concat(frames, ignore_index=True)
-    frame.attrs["model"] = model.name
-    return frame
+    frames = [pd.DataFrame({"distance": distances, "element": element_symbol(z), "pair": pair,
+                            "sensitivity": values[:, k]}) for k, z in enumerate((za, zb)) if k == 0 or za != zb]
+    return pd.concat(frames, ignore_index=True)
 
 
 def molecule_pair_sensitivity(
@@ -148,16 +147,14 @@ def pair_distance_distribution(
                          "density": counts / (total * width)})
 
 
-def short_range_share(curve: pd.DataFrame, below: float = 1.5, atom: str | None = None) -> float:
+def short_range_share(curve: pd.DataFrame, below: float = 1.5, element: str | None = None) -> float:
     """Share of a sensitivity curve's area at distances below ``below`` Å (sec. 4.5.3: bonds lie below 1.5 Å).
 
-    ``curve`` from :func:`pair_sensitivity`; ``atom`` picks one atom's curve (default: the first).
+    ``curve`` from :func:`pair_sensitivity`; ``element`` picks one atom's curve (default: the first).
     Independent of the representation's scale, so models compare.
     """
-    from scipy.integrate import trapezoid
-
-    atom = atom if atom is not None else curve["atom"].iloc[0]
-    chosen = curve[curve["atom"] == atom].sort_values("distance")
+    element = element if element is not None else curve["element"].iloc[0]
+    chosen = curve[curve["element"] == element].sort_values("distance")
     distance, value = chosen["distance"].to_numpy(), chosen["sensitivity"].to_numpy()
     total = trapezoid(value, distance)
     if not total > 0:

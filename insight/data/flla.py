@@ -25,18 +25,21 @@ import tarfile
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
+from types import MappingProxyType
 from math import gcd
 from functools import reduce
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..structures import Structure, StructureError, atomic_number
-from .qm9 import cache_dir
+from ..errors import DatasetError, StructureError
+from ..structures import Structure, atomic_number, hill_formula
+from ..thesis import MP_N_TRAIN
+from .base import Dataset, Property, Protocol, formula_in_hill_order
 from .splits import random_split
-from .storage import concatenated_ranges, load_cache, save_cache
+from .storage import cache_dir, load_cache, save_cache
 
 __all__ = [
     "FLLA",
@@ -67,12 +70,15 @@ FLLA_PROPERTIES: dict[str, tuple[str, str, bool]] = {
 }
 
 
-class FLLAError(RuntimeError):
+class FLLAError(DatasetError):
     """The FLLA data could not be fetched, or the file is missing or corrupt."""
 
 
+_PERIODIC_SCHNET = {"cutoff": 5.0, "cosine_cutoff": True, "neighbor_average": True, "rbf_stop": 5.0}
+
+
 @dataclass
-class FLLA:
+class FLLA(Dataset):
     """Crystals of the FLLA set with their properties.
 
     Attributes
@@ -94,8 +100,18 @@ class FLLA:
     cells: np.ndarray
     table: pd.DataFrame
 
-    def __len__(self) -> int:
-        return len(self.table)
+    properties = MappingProxyType({
+        name: Property(name, column, unit, intensive) for name, (column, unit, intensive) in FLLA_PROPERTIES.items()})
+    # FLLA has 3,938 crystals: Table 4.3's 3,000 training crystals leave 438 for validation and 500 for testing.
+    protocol = Protocol(default_target="formation_energy_per_atom", n_train=MP_N_TRAIN, n_validation=438,
+                        hyperparameters={"schnet": _PERIODIC_SCHNET,
+                                         "dtnn": {"cutoff": 5.0, "cosine_cutoff": True, "rbf_stop": 5.0}},
+                        id_key="material_id")
+    search_hint = "a Materials Project id (mp-48) or a formula (C, NaCl, Al2O3)"
+
+    @property
+    def name(self) -> str:
+        return "flla"
 
     def structure(self, k: int) -> Structure:
         a, b = self.offsets[k], self.offsets[k + 1]
@@ -105,32 +121,28 @@ class FLLA:
             info={"name": f"{material} {self.table['formula'].iloc[k]}", "material_id": material},
         )
 
-    def structures(self, rows: Iterable[int]) -> list[Structure]:
-        return [self.structure(int(k)) for k in rows]
+    def row_ids(self) -> np.ndarray:
+        return self.table["material_id"].to_numpy(dtype=str)
 
-    def target(self, prop: str) -> np.ndarray:
-        if prop not in FLLA_PROPERTIES:
-            raise KeyError(f"unknown FLLA property {prop!r}; choose one of {', '.join(FLLA_PROPERTIES)}")
-        return self.table[prop].to_numpy(dtype=np.float64)
+    def _subset(self, rows, atom_rows, offsets) -> "FLLA":
+        return FLLA(self.numbers[atom_rows], self.positions[atom_rows], offsets, self.cells[rows],
+                    self.table.iloc[rows].reset_index(drop=True))
 
-    def subset(self, rows: Sequence[int]) -> "FLLA":
-        """A smaller FLLA with the given rows, in that order."""
-        rows = np.asarray(rows, dtype=np.int64)
-        counts = np.diff(self.offsets)[rows]
-        atom_rows = concatenated_ranges(self.offsets, rows)
-        return FLLA(
-            numbers=self.numbers[atom_rows],
-            positions=self.positions[atom_rows],
-            offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-            cells=self.cells[rows],
-            table=self.table.iloc[rows].reset_index(drop=True),
-        )
+    def _search(self, query: str) -> np.ndarray:
+        ids = np.char.lower(self.row_ids())
+        formula = formula_in_hill_order(query, reduce=True)
+        return np.flatnonzero((ids == query.lower()) | (self.table["formula"].to_numpy(dtype=str) == formula))
+
+    def _label(self, k: int) -> str:
+        row = self.table.iloc[k]
+        return (f"{row['material_id']}: {row['formula']}, {row['n_atoms']} atoms, "
+                f"ΔH_f = {row['formation_energy_per_atom']:.3f} eV/atom")
 
     def find(self, material_id: str) -> int:
         """Row of a Materials Project id such as ``'mp-66'``."""
-        hits = np.flatnonzero(self.table["material_id"].to_numpy() == material_id)
+        hits = np.flatnonzero(self.row_ids() == material_id)
         if len(hits) == 0:
-            raise KeyError(f"{material_id} is not in the FLLA set")
+            raise DatasetError(f"{material_id} is not in the FLLA set; search by formula with FLLA.search")
         return int(hits[0])
 
 
@@ -142,8 +154,6 @@ def reduced_composition(numbers: Sequence[int]) -> dict[int, int]:
 
 
 def _formula_text(composition: dict[int, int]) -> str:
-    from ..structures import hill_formula
-
     return hill_formula([z for z, n in composition.items() for _ in range(n)])
 
 

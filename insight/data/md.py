@@ -19,44 +19,43 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pandas as pd
+from ase import units
+from ase.constraints import FixCom
+from ase.md.langevin import Langevin
+from ase.md.velocitydistribution import Stationary, ZeroRotation, thermalize_momenta
+from ase.optimize import BFGS
 
+from ..errors import DatasetError, require
+from ..examples import MD17_MOLECULES
+from ..io import from_smiles
 from ..structures import Structure
-from .qm9 import cache_dir
+from ..units import EV_TO_KCAL_MOL
+from .base import Dataset, Property, Protocol
+from .packed import PackedStructures
+from .storage import cache_dir
 
-__all__ = ["MD17_MOLECULES", "METHOD", "EV_TO_KCAL_MOL", "Trajectory", "generate_md", "trajectory_path",
+__all__ = ["MD17_MOLECULES", "METHOD", "Trajectory", "generate_md", "trajectory_path",
            "load_trajectory"]
 
-#: The eight MD17 molecules by name, as SMILES.
-MD17_MOLECULES: dict[str, str] = {
-    "benzene": "c1ccccc1",
-    "toluene": "Cc1ccccc1",
-    "malonaldehyde": "O=CCC=O",
-    "salicylic acid": "OC(=O)c1ccccc1O",
-    "aspirin": "CC(=O)Oc1ccccc1C(=O)O",
-    "ethanol": "CCO",
-    "uracil": "O=c1cc[nH]c(=O)[nH]1",
-    "naphthalene": "c1ccc2ccccc2c1",
-}
-
 METHOD = "GFN2-xTB (tblite)"
-#: eV in kcal/mol (CODATA 2018: 1 eV = 96.485332 kJ/mol, 1 kcal = 4.184 kJ).
-EV_TO_KCAL_MOL = 23.060548
 
 
 @dataclass
-class Trajectory:
+class Trajectory(Dataset):
     """Frames of one molecule with GFN2-xTB energies (kcal/mol) and forces (kcal/mol/Å).
 
     Attributes
     ----------
-    numbers
+    frame_numbers
         ``(n_atoms,)``, the same in every frame.
-    positions
+    frame_positions
         ``(n_frames, n_atoms, 3)`` in Å.
     energies
         ``(n_frames,)`` total GFN2-xTB energies in kcal/mol.
@@ -66,45 +65,74 @@ class Trajectory:
         Method, molecule, temperature, time step, interval, seed, ...
     """
 
-    numbers: np.ndarray
-    positions: np.ndarray
+    frame_numbers: np.ndarray
+    frame_positions: np.ndarray
     energies: np.ndarray
     forces: np.ndarray
     metadata: dict = field(default_factory=dict)
+
+    cells = None  # molecules
+    properties = MappingProxyType({"energy": Property("energy", "energy", "kcal/mol", False,
+                                                      "total GFN2-xTB energy (forces in kcal/mol/Å)")})
+    protocol = Protocol(default_target="energy", n_train=1_000, n_validation=1_000, id_key="frame")
+    search_hint = "a frame number"
 
     def __len__(self) -> int:
         return len(self.energies)
 
     @property
-    def name(self) -> str:
+    def molecule(self) -> str:
         return str(self.metadata.get("molecule", "trajectory"))
 
-    def structure(self, k: int) -> Structure:
-        return Structure(self.numbers, self.positions[k],
-                         info={"name": f"{self.name} frame {k} ({self.metadata.get('method', METHOD)})"})
+    @property
+    def name(self) -> str:
+        return f"md:{self.molecule.replace(' ', '-')}"
 
-    def structures(self, rows) -> list[Structure]:
-        return [self.structure(int(k)) for k in rows]
+    # The Dataset view: frames stored back to back like the structures of QM9.
+    @property
+    def numbers(self) -> np.ndarray:
+        return np.tile(self.frame_numbers, len(self))
 
-    # QM9/FLLA-like views so that training and evaluation treat all datasets alike.
+    @property
+    def positions(self) -> np.ndarray:
+        return self.frame_positions.reshape(-1, 3)
+
     @property
     def offsets(self) -> np.ndarray:
-        return np.arange(len(self) + 1) * len(self.numbers)
+        return np.arange(len(self) + 1) * len(self.frame_numbers)
 
     @property
-    def flat_numbers(self) -> np.ndarray:
-        return np.tile(self.numbers, len(self))
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame({"frame": np.arange(len(self)), "energy": self.energies})
 
-    def target(self, prop: str) -> np.ndarray:
-        if prop != "energy":
-            raise KeyError(f"MD trajectories have the target 'energy' (with forces), not {prop!r}")
-        return self.energies
+    def structure(self, k: int) -> Structure:
+        return Structure(self.frame_numbers, self.frame_positions[k],
+                         info={"name": f"{self.molecule} frame {k} ({self.metadata.get('method', METHOD)})"})
+
+    def row_ids(self) -> np.ndarray:
+        return np.arange(len(self))
+
+    def target(self, name: str) -> np.ndarray:
+        self.property(name)
+        return np.asarray(self.energies, dtype=np.float64)
+
+    def _subset(self, rows, atom_rows, offsets) -> "Trajectory":
+        return Trajectory(self.frame_numbers, self.frame_positions[rows], self.energies[rows], self.forces[rows],
+                          dict(self.metadata))
+
+    def _search(self, query: str) -> np.ndarray:
+        return np.array([int(query)]) if query.isdigit() and int(query) < len(self) else np.zeros(0, dtype=np.int64)
+
+    def pack(self, target: str, cutoff: float | None) -> PackedStructures:
+        """Frames packed for training, with their forces (Eq. 5.7)."""
+        return PackedStructures(self.numbers, self.positions, self.offsets, self.target(target), cutoff,
+                                forces=self.forces.reshape(-1, 3))
 
     def save(self, path: str | os.PathLike) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, numbers=self.numbers, positions=self.positions, energies=self.energies,
+        np.savez_compressed(tmp, numbers=self.frame_numbers, positions=self.frame_positions, energies=self.energies,
                             forces=self.forces, metadata=np.array(json.dumps(self.metadata)))
         tmp.replace(path)
         return path
@@ -113,7 +141,7 @@ class Trajectory:
     def load(cls, path: str | os.PathLike) -> "Trajectory":
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"{path} does not exist; make it with `insight data generate-md MOLECULE`")
+            raise DatasetError(f"{path} does not exist; make it with `insight data generate-md MOLECULE`")
         with np.load(path, allow_pickle=False) as data:
             return cls(data["numbers"], data["positions"], data["energies"], data["forces"],
                        json.loads(str(data["metadata"])))
@@ -133,11 +161,8 @@ def load_trajectory(molecule_or_path: str | os.PathLike) -> Trajectory:
 
 
 def _calculator():
-    try:
-        from tblite.ase import TBLite
-    except ImportError as err:  # pragma: no cover - tblite is a dependency
-        raise ImportError("generating MD data needs tblite: pip install tblite") from err
-    return TBLite(method="GFN2-xTB", verbosity=0)
+    tblite_ase = require("tblite.ase", "md", "Computing GFN2-xTB energies and forces")
+    return tblite_ase.TBLite(method="GFN2-xTB", verbosity=0)
 
 
 def generate_md(
@@ -172,13 +197,6 @@ def generate_md(
         Called as ``progress(done, total)`` after every recorded frame.
     """
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # reproducible sums in tblite
-    from ase import units
-    from ase.constraints import FixCom
-    from ase.md.langevin import Langevin
-    from ase.md.velocitydistribution import Stationary, ZeroRotation, thermalize_momenta
-    from ase.optimize import BFGS
-
-    from ..io import from_smiles
 
     if n_frames < 1:
         raise ValueError("n_frames must be at least 1")

@@ -15,21 +15,23 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
-import os
 from dataclasses import dataclass
+from types import MappingProxyType
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..structures import Structure, StructureError, hill_formula
-from .storage import concatenated_ranges, load_cache, save_cache
+from ..errors import DatasetError, MissingExtraError, StructureError
+from ..structures import Structure
+from ..thesis import SCHNET_QM9_SPLIT
+from ..units import HARTREE_TO_KCAL_MOL
+from .base import Dataset, Property, Protocol, formula_in_hill_order
+from .splits import random_split
+from .storage import cache_dir, load_cache, save_cache
 
-__all__ = ["QM9", "QM9_PROPERTIES", "ATOM_REFERENCES_HARTREE", "HARTREE_TO_KCAL_MOL", "load_qm9", "qm9_split"]
-
-#: CODATA 2018 Hartree energy in kcal/mol.
-HARTREE_TO_KCAL_MOL = 627.509474
+__all__ = ["QM9", "QM9_PROPERTIES", "ATOM_REFERENCES_HARTREE", "load_qm9", "qm9_split"]
 
 #: Free-atom energies in Hartree at B3LYP/6-31G(2df,p) from the QM9 paper's atomref table.
 ATOM_REFERENCES_HARTREE: dict[str, dict[int, float]] = {
@@ -59,23 +61,20 @@ _CACHE_VERSION = 1
 _SYMBOL_TO_Z = {"H": 1, "C": 6, "N": 7, "O": 8, "F": 9}
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("INSIGHT_CACHE", Path.home() / ".cache" / "insight"))
-
-
 def qm9pack_data_dir() -> Path:
     """The ``data`` folder of the installed ``qm9pack`` package (without importing it)."""
     spec = importlib.util.find_spec("qm9pack")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("QM9 comes from the PyPI package qm9pack: run `pip install --no-deps qm9pack`")
+        raise MissingExtraError("QM9 comes from the Python package qm9pack, which is not installed; run "
+                                "`pip install 'insight-dtnn-schnet[qm9]'` (or `pip install --no-deps qm9pack`)")
     folder = Path(list(spec.submodule_search_locations)[0]) / "data"
     if not folder.is_dir():
-        raise FileNotFoundError(f"qm9pack is installed but has no data folder at {folder}; reinstall it")
+        raise DatasetError(f"qm9pack is installed but has no data folder at {folder}; reinstall it")
     return folder
 
 
 @dataclass
-class QM9:
+class QM9(Dataset):
     """QM9 molecules with properties in thesis units.
 
     Attributes
@@ -97,8 +96,17 @@ class QM9:
     offsets: np.ndarray
     table: pd.DataFrame
 
-    def __len__(self) -> int:
-        return len(self.table)
+    cells = None  # molecules
+    properties = MappingProxyType({
+        name: Property(name, name, unit, intensive) for name, (_column, unit, _factor, intensive)
+        in QM9_PROPERTIES.items()})
+    protocol = Protocol(default_target="U0", n_train=SCHNET_QM9_SPLIT[0], n_validation=SCHNET_QM9_SPLIT[1],
+                        id_key="qm9_index")
+    search_hint = "a QM9 number (1-133885), a formula (C7H10O2) or a SMILES"
+
+    @property
+    def name(self) -> str:
+        return "qm9"
 
     def structure(self, k: int) -> Structure:
         """Molecule at row ``k`` (not the QM9 index; see ``table['index']``)."""
@@ -110,30 +118,27 @@ class QM9:
             info={"name": f"QM9 {int(row['index'])}", "qm9_index": int(row["index"]), "smiles": row["smiles"]},
         )
 
-    def structures(self, rows: Sequence[int]) -> list[Structure]:
-        return [self.structure(int(k)) for k in rows]
+    def row_ids(self) -> np.ndarray:
+        return self.table["index"].to_numpy()
 
     def formulas(self) -> np.ndarray:
-        """Hill formula of every molecule, e.g. ``"C7H10O2"`` for the isomers of Fig. 3.7."""
-        return np.array([hill_formula(self.numbers[a:b]) for a, b in zip(self.offsets[:-1], self.offsets[1:])])
+        """Hill formula of every molecule, e.g. ``"C7H10O2"`` for the isomers of Fig. 3.7 (computed once)."""
+        if getattr(self, "_formulas", None) is None:
+            self._formulas = super().formulas()
+        return self._formulas
 
-    def target(self, prop: str) -> np.ndarray:
-        """A property for every molecule in thesis units (see :data:`QM9_PROPERTIES`)."""
-        if prop not in QM9_PROPERTIES:
-            raise KeyError(f"unknown QM9 property {prop!r}; choose one of {', '.join(QM9_PROPERTIES)}")
-        return self.table[prop].to_numpy()
+    def _subset(self, rows, atom_rows, offsets) -> "QM9":
+        return QM9(self.numbers[atom_rows], self.positions[atom_rows], offsets,
+                   self.table.iloc[rows].reset_index(drop=True))
 
-    def subset(self, rows: Sequence[int]) -> "QM9":
-        """A smaller QM9 with the given rows, in that order."""
-        rows = np.asarray(rows, dtype=np.int64)
-        counts = np.diff(self.offsets)[rows]
-        atom_rows = concatenated_ranges(self.offsets, rows)
-        return QM9(
-            numbers=self.numbers[atom_rows],
-            positions=self.positions[atom_rows],
-            offsets=np.concatenate([[0], np.cumsum(counts)]),
-            table=self.table.iloc[rows].reset_index(drop=True),
-        )
+    def _search(self, query: str) -> np.ndarray:
+        if query.isdigit():
+            return np.flatnonzero(self.table["index"].to_numpy() == int(query))
+        formula = formula_in_hill_order(query)
+        return np.flatnonzero((self.formulas() == formula) | (self.table["smiles"].to_numpy() == query))
+
+    def _label(self, k: int) -> str:
+        return f"QM9 {self.table['index'].iloc[k]}: {self.table['smiles'].iloc[k]}"
 
 
 def _atomization(totals: np.ndarray, numbers: np.ndarray, offsets: np.ndarray, prop: str) -> np.ndarray:
@@ -205,6 +210,4 @@ def qm9_split(n_molecules: int, n_train: int, n_validation: int, seed: int) -> d
     The thesis uses 110,000 / 10,000 / rest for SchNet (sec. 4.4.1) and
     100,000 / 1,000 / rest for DTNN (sec. 3.5.1).
     """
-    from .splits import random_split
-
     return random_split(n_molecules, n_train, n_validation, seed)

@@ -1,136 +1,76 @@
-"""The datasets ``insight train`` knows, with their thesis protocols.
+"""The datasets insight knows, by name: ``qm9``, ``flla`` and ``md:MOLECULE``.
 
-A dataset here is a name with: how to load it, its properties and units, the
-default split sizes of the thesis' experiment on it, the hyperparameters a
-model needs for it (periodic SchNet: 5 Å cutoff and neighbour averaging,
-Eq. 4.14), and an identifier per row, stored with each model's split so that
-re-evaluation can check it reads the same data.
+This is the one place where a dataset name is turned into a dataset class; the
+class itself (:class:`~insight.data.base.Dataset`) carries the properties,
+units and the thesis' protocol.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Callable
 
-import numpy as np
+from ..errors import DatasetError
+from ..examples import MD17_MOLECULES
+from .base import Dataset, Property, Protocol
+from .flla import FLLA, load_flla
+from .md import Trajectory, load_trajectory
+from .qm9 import QM9, load_qm9
 
-__all__ = ["DatasetInfo", "DATASETS", "dataset_info", "load_dataset", "pack_dataset", "target_info", "row_ids"]
+__all__ = ["DatasetEntry", "dataset_entry", "dataset_names", "load_dataset", "target_property"]
+
+MD_PREFIX = "md:"
 
 
 @dataclass(frozen=True)
-class DatasetInfo:
-    """What the trainer needs to know about a dataset.
-
-    Attributes
-    ----------
-    default_target
-        Property trained on unless told otherwise.
-    n_train, n_validation
-        Default split sizes (the rest is the test set).
-    hyperparameters
-        Per architecture, hyperparameters the data requires by default.
-    id_key
-        Name under which the rows' identifiers are saved in ``split.npz``.
-    """
+class DatasetEntry:
+    """A dataset by name: its class (properties, protocol) and how to load it."""
 
     name: str
     description: str
-    default_target: str
-    n_train: int
-    n_validation: int
-    hyperparameters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    id_key: str = "row_id"
+    kind: type[Dataset]
+    loader: Callable[[], Dataset]
+
+    @property
+    def protocol(self) -> Protocol:
+        return self.kind.protocol
+
+    def load(self) -> Dataset:
+        return self.loader()
 
 
-_PERIODIC_SCHNET = {"cutoff": 5.0, "cosine_cutoff": True, "neighbor_average": True, "rbf_stop": 5.0}
-
-DATASETS: dict[str, DatasetInfo] = {
-    "qm9": DatasetInfo(
-        name="qm9",
-        description="QM9 molecules (qm9pack), thesis units",
-        default_target="U0",
-        n_train=110_000,
-        n_validation=10_000,
-        id_key="qm9_index",
-    ),
-    "flla": DatasetInfo(
-        name="flla",
-        description="FLLA Materials Project crystals (matminer 0.4.0); fetch with `insight data fetch flla`",
-        default_target="formation_energy_per_atom",
-        n_train=3_000,
-        n_validation=438,
-        hyperparameters={"schnet": _PERIODIC_SCHNET, "dtnn": {"cutoff": 5.0, "cosine_cutoff": True, "rbf_stop": 5.0}},
-        id_key="material_id",
-    ),
+_FIXED = {
+    "qm9": DatasetEntry("qm9", "QM9 molecules (qm9pack), thesis units", QM9, load_qm9),
+    "flla": DatasetEntry("flla", "FLLA Materials Project crystals (matminer 0.4.0); fetch with "
+                                 "`insight data fetch flla`", FLLA, load_flla),
 }
 
 
-def dataset_info(name: str) -> DatasetInfo:
-    """Known datasets, and ``md:MOLECULE`` for trajectories made by ``insight data generate-md``."""
-    if name.startswith("md:"):
-        molecule = name[3:]
-        return DatasetInfo(
-            name=name,
-            description=f"{molecule} molecular dynamics at 500 K, GFN2-xTB energies and forces (not DFT)",
-            default_target="energy",
-            n_train=1_000,
-            n_validation=1_000,
-            id_key="frame",
-        )
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; insight trains on {', '.join(DATASETS)} and md:MOLECULE")
-    return DATASETS[name]
+def dataset_names() -> list[str]:
+    """Every name :func:`load_dataset` accepts, ``md:*`` for the MD17 molecules included."""
+    return list(_FIXED) + [MD_PREFIX + molecule.replace(" ", "-") for molecule in MD17_MOLECULES]
 
 
-def load_dataset(name: str):
-    """The dataset object (:class:`~insight.data.qm9.QM9` or :class:`~insight.data.flla.FLLA`)."""
-    dataset_info(name)
-    if name.startswith("md:"):
-        from .md import load_trajectory
-
-        return load_trajectory(name[3:])
-    if name == "qm9":
-        from .qm9 import load_qm9
-
-        return load_qm9()
-    from .flla import load_flla
-
-    return load_flla()
+def dataset_entry(name: str) -> DatasetEntry:
+    """The registry entry for ``qm9``, ``flla`` or ``md:MOLECULE`` (a generated GFN2-xTB trajectory)."""
+    if name in _FIXED:
+        return _FIXED[name]
+    if isinstance(name, str) and name.startswith(MD_PREFIX) and len(name) > len(MD_PREFIX):
+        molecule = name[len(MD_PREFIX):]
+        return DatasetEntry(name, f"{molecule} molecular dynamics at 500 K, GFN2-xTB energies and forces (not DFT)",
+                            Trajectory, lambda: load_trajectory(molecule))
+    raise DatasetError(f"unknown dataset {name!r}; insight knows {', '.join(_FIXED)} and md:MOLECULE "
+                       f"(e.g. md:ethanol)")
 
 
-def target_info(name: str, target: str) -> tuple[str, bool]:
-    """``(unit, intensive)`` of a dataset's property; intensive properties use mean pooling."""
-    if name.startswith("md:"):
-        properties = {"energy": ("kcal/mol", False)}
-    elif name == "qm9":
-        from .qm9 import QM9_PROPERTIES
+def load_dataset(name: str) -> Dataset:
+    """The dataset called ``name`` (see :func:`dataset_names`)."""
+    return dataset_entry(name).load()
 
-        properties = {k: (unit, intensive) for k, (_c, unit, _f, intensive) in QM9_PROPERTIES.items()}
-    else:
-        from .flla import FLLA_PROPERTIES
 
-        properties = {k: (unit, intensive) for k, (_c, unit, intensive) in FLLA_PROPERTIES.items()}
+def target_property(name: str, target: str) -> Property:
+    """A dataset's property by name, without loading the data (unit, and whether it is intensive)."""
+    properties = dataset_entry(name).kind.properties
     if target not in properties:
-        raise ValueError(f"{name} has no property {target!r}; choose one of {', '.join(properties)}")
+        raise DatasetError(f"{name} has no property {target!r}; choose one of {', '.join(properties)}")
     return properties[target]
-
-
-def row_ids(name: str, dataset) -> np.ndarray:
-    """One identifier per row (QM9 number or Materials Project id)."""
-    if name.startswith("md:"):
-        return np.arange(len(dataset))
-    column = "index" if name == "qm9" else "material_id"
-    values = dataset.table[column].to_numpy()
-    return values.astype(str) if name != "qm9" else values
-
-
-def pack_dataset(dataset, target: str, cutoff: float | None):
-    """:class:`~insight.training.PackedStructures` of a whole dataset for one target (with forces for MD)."""
-    from ..training import PackedStructures
-    from .md import Trajectory
-
-    if isinstance(dataset, Trajectory):
-        return PackedStructures(dataset.flat_numbers, dataset.positions.reshape(-1, 3), dataset.offsets,
-                                dataset.target(target), cutoff, forces=dataset.forces.reshape(-1, 3))
-    return PackedStructures(dataset.numbers, dataset.positions, dataset.offsets, dataset.target(target), cutoff,
-                            cells=getattr(dataset, "cells", None))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["concatenated_ranges", "save_cache", "load_cache"]
+__all__ = ["cache_dir", "concatenated_ranges", "save_cache", "load_cache"]
+
+
+def cache_dir() -> Path:
+    """Where parsed datasets, fetched files and MD trajectories are kept: ``$INSIGHT_CACHE`` or ``~/.cache/insight``."""
+    return Path(os.environ.get("INSIGHT_CACHE", Path.home() / ".cache" / "insight"))
 
 
 def concatenated_ranges(offsets: np.ndarray, rows: np.ndarray) -> np.ndarray:

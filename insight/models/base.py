@@ -20,7 +20,9 @@ from torch import nn
 
 from ..batch import Batch, collate
 from ..neighbors import probe_pairs
-from ..structures import Structure, StructureError, atomic_number, element_symbol
+from ..errors import StructureError
+from ..structures import Structure, atomic_number, element_symbol
+from .card import ModelCard
 from .layers import CosineCutoff, DistanceTable, GaussianRBF, scatter_sum
 
 __all__ = ["AtomisticModel", "ModelOutput", "PairGeometry", "Prediction", "UnknownElementError"]
@@ -119,6 +121,10 @@ class AtomisticModel(nn.Module):
 
     architecture: ClassVar[str]
     Config: ClassVar[type]
+    #: Expand distances only in the Gaussians that are not negligible (see
+    #: :meth:`~insight.models.layers.GaussianRBF.window`): the same pair features to round-off, several times
+    #: cheaper. ``False`` gives the dense expansion of the thesis (also used, automatically, to train on forces).
+    windowed_expansion: bool = True
 
     def __init__(self, config: Any):
         super().__init__()
@@ -133,7 +139,9 @@ class AtomisticModel(nn.Module):
         self.register_buffer("mean", torch.tensor(0.0))
         self.register_buffer("stddev", torch.tensor(1.0))
         self.register_buffer("atomref", torch.zeros(config.max_z + 1))
-        self.card: dict[str, Any] = {}
+        #: What is known about the model besides its weights (see :class:`~insight.models.card.ModelCard`).
+        self.card = ModelCard(name=self.architecture, architecture=self.architecture,
+                              hyperparameters=asdict(config))
 
     # -- to be implemented by each architecture -----------------------------
     @property
@@ -144,8 +152,11 @@ class AtomisticModel(nn.Module):
     def cutoff(self) -> float | None:
         return self.config.cutoff
 
-    def pair_features(self, distances: torch.Tensor) -> Any:
-        """Per-pair quantities that depend only on distance and are shared by all passes."""
+    def pair_features(self, distances: torch.Tensor, windowed: bool | None = None) -> Any:
+        """Per-pair quantities that depend only on distance and are shared by all passes.
+
+        ``windowed`` (default :attr:`windowed_expansion`) may use the windowed Gaussian expansion.
+        """
         raise NotImplementedError
 
     def interact(
@@ -165,16 +176,16 @@ class AtomisticModel(nn.Module):
     # -- shared machinery -----------------------------------------------------
     @property
     def energy_unit(self) -> str:
-        return self.card.get("units", {}).get("energy", "arbitrary units")
+        return self.card.energy_unit
 
     @property
     def name(self) -> str:
-        return self.card.get("name", self.architecture)
+        return self.card.name
 
     @property
     def known_elements(self) -> list[int]:
         """Atomic numbers the model was trained on (all embedding rows for an untrained model)."""
-        return list(self.card.get("elements") or range(1, self.config.max_z + 1))
+        return list(self.card.elements or range(1, self.config.max_z + 1))
 
     @property
     def embedding_matrix(self) -> torch.Tensor:
@@ -219,12 +230,18 @@ class AtomisticModel(nn.Module):
         x0: torch.Tensor,
         pairs: PairGeometry,
         tabulate: bool = False,
+        windowed: bool | None = None,
     ) -> list[torch.Tensor]:
         """All representations ``[x^(0), ..., x^(T)]`` from initial embeddings ``x0``.
 
-        ``tabulate`` reads the pair features from :meth:`distance_table` instead of computing them.
+        ``tabulate`` reads the pair features from :meth:`distance_table` instead of computing them;
+        ``windowed`` chooses the Gaussian expansion (see :meth:`pair_features`).
         """
-        features_of = self.distance_table() if tabulate else self.pair_features
+        if tabulate:
+            features_of = self.distance_table()
+        else:
+            def features_of(distances):
+                return self.pair_features(distances, windowed=windowed)
         if pairs.mirrored:
             half = features_of(pairs.distances[: len(pairs.distances) // 2])
             features = half if getattr(self, "half_pair_features", False) else _repeat_twice(half)
@@ -290,7 +307,8 @@ class AtomisticModel(nn.Module):
             mirrored=batch.mirrored,
         )
         x0 = self.embedding(batch.numbers) if embeddings is None else embeddings
-        representations = self.run(x0, pairs, tabulate=tabulate)
+        # Training on forces differentiates the forces again: the windowed expansion has no second derivative.
+        representations = self.run(x0, pairs, tabulate=tabulate, windowed=False if create_graph else None)
         contributions = self.readout(representations[-1], batch.numbers)
         pooled = contributions if atom_weights is None else contributions * atom_weights
         energy = self.pool(pooled, batch.structure_index, batch.n_atoms)

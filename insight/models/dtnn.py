@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from .base import AtomisticModel
-from .layers import Dense, scatter_sum
+from .layers import Dense, scatter_sum, windowed_linear
 
 __all__ = ["DTNN", "DTNNConfig"]
 
@@ -98,9 +98,13 @@ class DTNN(AtomisticModel):
             Dense(config.n_output_hidden, 1),
         )
 
-    def pair_features(self, distances: torch.Tensor) -> torch.Tensor:
+    def pair_features(self, distances: torch.Tensor, windowed: bool | None = None) -> torch.Tensor:
         # The interaction network is shared, so the distance factors serve every pass.
-        factors = self.interaction.distance_to_factors(self.rbf(distances))
+        layer = self.interaction.distance_to_factors
+        if (self.windowed_expansion if windowed is None else windowed) and distances.dim() == 1 and len(distances):
+            factors = windowed_linear(self.rbf, distances, layer.weight, layer.bias)
+        else:
+            factors = layer(self.rbf(distances))
         if self.cosine is not None:
             factors = factors * self.cosine(distances)[:, None]
         return factors

@@ -15,11 +15,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
 
+from ..errors import ModelFileError
 from .base import AtomisticModel
+from .card import CARD_FILE, FORMAT, ModelCard, read_card, write_card
 from .dtnn import DTNN
 from .schnet import SchNet
+from .schnetpack import load_schnetpack
 
 __all__ = [
     "ARCHITECTURES",
@@ -27,20 +33,17 @@ __all__ = [
     "build_model",
     "list_pretrained",
     "load_model",
+    "load_split",
     "pretrained_aliases",
+    "pretrained_cards",
+    "resolve_model_folder",
     "save_model",
 ]
 
 ARCHITECTURES: dict[str, type[AtomisticModel]] = {"schnet": SchNet, "dtnn": DTNN}
-FORMAT = "insight-model"
-FORMAT_VERSION = 1
 WEIGHTS_FILE = "weights.safetensors"
-CARD_FILE = "card.json"
 ALIASES_FILE = "aliases.json"
-
-
-class ModelFileError(ValueError):
-    """A model file or name cannot be loaded."""
+SPLIT_FILE = "split.npz"
 
 
 def pretrained_dir() -> Path:
@@ -74,24 +77,24 @@ def build_model(architecture: str, hyperparameters: dict[str, Any]) -> Atomistic
         raise ModelFileError(
             f"{architecture} has no hyperparameters {sorted(unknown)}; the file may come from a newer insight"
         )
-    return cls(cls.Config(**hyperparameters))
+    try:
+        return cls(cls.Config(**hyperparameters))
+    except (TypeError, ValueError) as err:
+        raise ModelFileError(f"invalid {architecture} hyperparameters: {err}") from err
 
 
-def save_model(model: AtomisticModel, path: str | os.PathLike, **card: Any) -> Path:
-    """Write ``model`` to the folder ``path`` (created if needed).
+def save_model(model: AtomisticModel, path: str | os.PathLike, card: ModelCard | None = None) -> Path:
+    """Write ``model`` (weights and card) to the folder ``path``, created if needed.
 
-    Keyword arguments are merged into the model card (e.g. ``name``, ``units``,
-    ``target``, ``training``, ``metrics``).
+    ``card`` replaces the model's card; the architecture, hyperparameters and
+    scaling are always taken from the model itself, so they cannot disagree.
+    An untrained model's card takes the folder's name.
     """
-    from safetensors.torch import save_file
-
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
-    merged = dict(model.card)
-    merged.update(card)
-    merged.update(
-        format=FORMAT,
-        format_version=FORMAT_VERSION,
+    if card is None:
+        card = model.card if model.card.name != model.architecture else model.card.replace(name=folder.name)
+    card = card.replace(
         architecture=model.architecture,
         hyperparameters=model.hyperparameters(),
         scaling={
@@ -100,12 +103,28 @@ def save_model(model: AtomisticModel, path: str | os.PathLike, **card: Any) -> P
             "atomref": {str(z): float(v) for z, v in enumerate(model.atomref.tolist()) if v != 0.0},
         },
     )
-    merged.setdefault("name", folder.name)
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
     save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": FORMAT})
-    (folder / CARD_FILE).write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    model.card = merged
+    write_card(folder, card)
+    model.card = card
     return folder
+
+
+def pretrained_cards() -> dict[str, ModelCard]:
+    """The card of every bundled model, by name (weights are not read)."""
+    return {name: read_card(pretrained_dir() / name) for name in list_pretrained()}
+
+
+def load_split(model_name_or_folder: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The train/validation/test rows a model was trained with (``split.npz`` beside its card).
+
+    Takes a model folder or a bundled model's name or alias, like :func:`load_model`.
+    """
+    path = resolve_model_folder(model_name_or_folder) / SPLIT_FILE
+    if not path.is_file():
+        raise ModelFileError(f"{path} is missing: this model does not record its data split")
+    with np.load(path) as data:
+        return {k: data[k] for k in data.files}
 
 
 def resolve_model_folder(name_or_path: str | os.PathLike) -> Path:
@@ -150,13 +169,8 @@ def load_model(
     AtomisticModel
         In evaluation mode, with its card in ``model.card``.
     """
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
     path = Path(name_or_path).expanduser()
     if path.is_file() and path.name not in (WEIGHTS_FILE, CARD_FILE):
-        from .schnetpack import load_schnetpack
-
         model = load_schnetpack(path, trust=trust)
         if dtype is not None:
             model = model.to(dtype)
@@ -166,15 +180,8 @@ def load_model(
     card_path, weights_path = folder / CARD_FILE, folder / WEIGHTS_FILE
     if not card_path.is_file() or not weights_path.is_file():
         raise ModelFileError(f"{folder} must contain {CARD_FILE} and {WEIGHTS_FILE}")
-    try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ModelFileError(f"{card_path} is not valid JSON: {err}") from err
-    if card.get("format") != FORMAT:
-        raise ModelFileError(f"{card_path} is not an insight model card (missing format={FORMAT!r})")
-    if int(card.get("format_version", 0)) > FORMAT_VERSION:
-        raise ModelFileError(f"{card_path} has format version {card['format_version']}; update insight to read it")
-    model = build_model(card["architecture"], card.get("hyperparameters", {}))
+    card = read_card(folder)
+    model = build_model(card.architecture, dict(card.hyperparameters))
     try:
         state = load_file(str(weights_path), device="cpu")
     except (SafetensorError, OSError) as err:

@@ -11,6 +11,7 @@ __all__ = [
     "shifted_softplus",
     "ShiftedSoftplus",
     "GaussianRBF",
+    "windowed_linear",
     "CosineCutoff",
     "Dense",
     "scatter_sum",
@@ -48,6 +49,79 @@ class GaussianRBF(nn.Module):
 
     def forward(self, distances: torch.Tensor) -> torch.Tensor:
         return torch.exp(-self.gamma * (distances[..., None] - self.centers) ** 2)
+
+    #: Gaussians smaller than this are left out of the windowed expansion: far below float64 round-off next to
+    #: the largest Gaussian of a window, which is at least exp(-gamma spacing^2 / 4).
+    window_tolerance: float = 1e-20
+    #: Width of the distance bins (Å) whose pairs share one window of Gaussians in :func:`windowed_linear`.
+    window_bin: float = 1.0
+
+    @property
+    def reach(self) -> float:
+        """Distance from its centre beyond which a Gaussian is below :attr:`window_tolerance` (Å)."""
+        return math.sqrt(-math.log(self.window_tolerance) / float(self.gamma))
+
+
+class _WindowedGaussianLinear(torch.autograd.Function):
+    """``exp(-gamma (d - mu)^2) @ weight.T`` for distances sorted into bins, over each bin's window of Gaussians.
+
+    ``bins`` are ``(start, stop, first, last)``: the sorted distances ``start:stop`` need only the Gaussians
+    ``first:last`` (the bin plus the Gaussians' reach on both sides), so each bin is one dense product with the
+    matching columns of the weight: about a sixth of the work of the full expansion for SchNet's 300 Gaussians.
+    Differentiable once, in the weight and in the distances (forces); training on forces, which differentiates
+    the forces again, uses the dense expansion.
+    """
+
+    @staticmethod
+    def forward(ctx, distances, weight, centers, gamma, bins):
+        chunks, saved = [], []
+        for start, stop, first, last in bins:
+            offset = distances[start:stop, None] - centers[first:last]
+            values = torch.exp(torch.clamp(-gamma * offset**2, min=-80.0))  # exp(-80): no slow underflow path
+            chunks.append(values @ weight[:, first:last].t())
+            saved.append((values, offset))
+        ctx.bins, ctx.saved, ctx.gamma = bins, saved, gamma
+        ctx.save_for_backward(weight)
+        return torch.cat(chunks) if chunks else distances.new_zeros((0, weight.shape[0]))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (weight,) = ctx.saved_tensors
+        grad_weight = torch.zeros_like(weight) if ctx.needs_input_grad[1] else None
+        grad_distances = grad_out.new_zeros(grad_out.shape[0]) if ctx.needs_input_grad[0] else None
+        for (start, stop, first, last), (values, offset) in zip(ctx.bins, ctx.saved):
+            grad_rows = grad_out[start:stop]
+            if grad_weight is not None:
+                grad_weight[:, first:last] += grad_rows.t() @ values
+            if grad_distances is not None:
+                # d/dd exp(-gamma (d - mu)^2) = -2 gamma (d - mu) exp(-gamma (d - mu)^2)
+                product = (grad_rows @ weight[:, first:last]) * values * offset
+                grad_distances[start:stop] = product.sum(1) * (-2.0 * ctx.gamma)
+        return grad_distances, grad_weight, None, None, None
+
+
+def windowed_linear(rbf: GaussianRBF, distances: torch.Tensor, weight: torch.Tensor,
+                    bias: torch.Tensor | None = None) -> torch.Tensor:
+    """``rbf(distances) @ weight.T + bias`` over the non-negligible Gaussians only: the same values to
+    :attr:`GaussianRBF.window_tolerance`; ``weight`` is ``(n_out, n_rbf)`` as in :class:`torch.nn.Linear`."""
+    spacing = float(rbf.centers[1] - rbf.centers[0]) if rbf.n_rbf > 1 else 1.0
+    origin, reach = float(rbf.centers[0]), rbf.reach
+    bin_of = torch.floor(distances.detach() / rbf.window_bin).long()
+    in_order = bool((bin_of[1:] >= bin_of[:-1]).all())
+    order = None if in_order else torch.argsort(bin_of)
+    sorted_distances = distances if in_order else distances[order]
+    values, counts = torch.unique_consecutive(bin_of if in_order else bin_of[order], return_counts=True)
+    bins, start = [], 0
+    for b, count in zip(values.tolist(), counts.tolist()):
+        low, high = b * rbf.window_bin - reach, (b + 1) * rbf.window_bin + reach
+        first = min(rbf.n_rbf, max(0, int(math.floor((low - origin) / spacing))))
+        last = max(first, min(rbf.n_rbf, int(math.ceil((high - origin) / spacing)) + 1))
+        bins.append((start, start + count, first, last))  # an empty window (far beyond the grid) gives zeros
+        start += count
+    out = _WindowedGaussianLinear.apply(sorted_distances, weight, rbf.centers, float(rbf.gamma), bins)
+    if not in_order:
+        out = out[torch.argsort(order)]
+    return out if bias is None else out + bias
 
 
 class CosineCutoff(nn.Module):

@@ -30,7 +30,8 @@ from typing import Any
 
 import torch
 
-from .files import ModelFileError
+from ..errors import ModelFileError
+from .card import ModelCard
 from .schnet import SchNet, SchNetConfig
 
 __all__ = ["UnsupportedSchNetPackModel", "load_schnetpack", "from_schnetpack", "SCHNETPACK_INSTALL"]
@@ -78,8 +79,8 @@ def load_schnetpack(path: str | os.PathLike, trust: bool = False, property: str 
     except Exception as err:  # noqa: BLE001 - any unpickling failure: say which file and why
         raise ModelFileError(f"cannot read {path} as a SchNetPack model ({type(err).__name__}: {err})") from err
     converted = from_schnetpack(model, property=property, energy_unit=energy_unit)
-    converted.card.update(source={"format": "schnetpack", "file": path.name, "schnetpack": spk.__version__
-                                  if hasattr(spk, "__version__") else "2.x"})
+    version = getattr(spk, "__version__", "2.x")
+    converted.card = converted.card.replace(source={"format": "schnetpack", "file": path.name, "schnetpack": version})
     return converted
 
 
@@ -180,12 +181,14 @@ def from_schnetpack(model: Any, property: str = "energy", energy_unit: str = "eV
         converted.stddev.fill_(scale)
         converted.mean.fill_(mean)
         converted.atomref.copy_(atomref)
-    converted.card = {
-        "name": "schnetpack-model",
-        "units": {"energy": energy_unit, "length": "Å"},
-        "target": property,
-        "description": "converted from a SchNetPack 2.x SchNet model",
-    }
+    converted.card = ModelCard(
+        name="schnetpack-model",
+        architecture="schnet",
+        hyperparameters=converted.hyperparameters(),
+        energy_unit=energy_unit,
+        target=property,
+        description="converted from a SchNetPack 2.x SchNet model",
+    )
     return converted.eval()
 
 

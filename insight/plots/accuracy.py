@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..analysis.accuracy import IsomerRanking
 
 __all__ = ["errors_by_size_figure", "isomer_figure", "error_distribution_figure", "md_errors_figure"]
 
@@ -17,16 +20,17 @@ def errors_by_size_figure(per_size: pd.DataFrame, unit: str = "kcal/mol") -> go.
     return figure
 
 
-def isomer_figure(isomers: pd.DataFrame, metrics: dict, unit: str = "kcal/mol", formula: str = "") -> go.Figure:
+def isomer_figure(ranking: IsomerRanking) -> go.Figure:
     """Predicted against reference energies of isomers, ordered by reference (Fig. 3.7)."""
+    isomers, unit = ranking.table, ranking.unit
     figure = go.Figure()
     figure.add_trace(go.Scatter(x=isomers.index, y=isomers["reference"], mode="markers", name="reference",
                                 marker=dict(size=5)))
     figure.add_trace(go.Scatter(x=isomers.index, y=isomers["predicted"], mode="markers", name="predicted",
                                 marker=dict(size=4, symbol="x")))
     figure.update_layout(
-        title=f"{formula} isomers: MAE {metrics['mae']:.2f} {unit}, Kendall τ {metrics['kendall_tau']:.3f} "
-              f"({metrics['n']} isomers)",
+        title=f"{ranking.formula} isomers: MAE {ranking.mae:.2f} {unit}, Kendall τ {ranking.kendall_tau:.3f} "
+              f"({ranking.n} isomers)",
         xaxis_title="isomers ordered by reference energy", yaxis_title=f"energy ({unit})", plot_bgcolor="white")
     return figure
 
@@ -46,8 +50,6 @@ def error_distribution_figure(distribution: pd.DataFrame, unit: str = "eV/atom",
 
 def md_errors_figure(table: pd.DataFrame) -> go.Figure:
     """Energy and force test errors per molecule and training mode (Tables 5.3, 5.4), log scale."""
-    from plotly.subplots import make_subplots
-
     figure = make_subplots(rows=1, cols=2, subplot_titles=["energy MAE (kcal/mol)", "force MAE (kcal/mol/Å)"])
     for k, ((architecture, mode), rows) in enumerate(table.groupby(["architecture", "trained_on"], sort=False)):
         name = f"{'SchNet' if architecture == 'schnet' else 'DTNN'}, {mode}"

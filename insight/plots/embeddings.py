@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+
+from ..analysis.embeddings import EmbeddingPCA
 
 __all__ = ["embedding_pca_figure"]
 
 
-def embedding_pca_figure(frame: pd.DataFrame, explained_variance_ratio: np.ndarray) -> go.Figure:
+def embedding_pca_figure(pca: EmbeddingPCA) -> go.Figure:
     """Elements in the plane of the two leading components, labelled, coloured by periodic-table group
     (main groups IA-VIIIA as in Fig. 4.15, transition-metal groups, lanthanides, actinides)."""
     palette = px.colors.qualitative.Dark24
     figure = go.Figure()
+    frame, explained_variance_ratio = pca.table, pca.explained_variance_ratio
     frame = frame.assign(_order=frame["group"] + 0.5 * frame["family"].isin(["lanthanides", "actinides"]))
     for k, (family, members) in enumerate(sorted(frame.groupby("family"), key=lambda item: item[1]["_order"].min())):
         members = members.sort_values("Z")

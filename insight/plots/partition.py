@@ -7,37 +7,38 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..analysis.partition import AtomwiseEnergies, Contributions
 from ..structures import Structure
 from .structure import structure_figure
 
 __all__ = ["contributions_figure", "distributions_figure", "model_scatter_figure"]
 
 
-def contributions_figure(structure: Structure, atomwise: pd.DataFrame, title: str | None = None) -> go.Figure:
+def contributions_figure(structure: Structure, atomwise: AtomwiseEnergies, title: str | None = None) -> go.Figure:
     """The structure with atoms coloured by ``E_i`` (from :func:`~insight.analysis.partition.atomwise_energies`)."""
-    unit = atomwise.attrs.get("unit", "")
-    energy = atomwise.attrs.get("energy")
-    title = title or (f"{structure.formula}: E = {energy:.2f} {unit}" if energy is not None else structure.formula)
-    return structure_figure(structure, atomwise["E_i"].to_numpy(), value_label=f"E_i ({unit})", title=title)
+    unit = atomwise.unit
+    title = title or f"{structure.formula}: E = {atomwise.energy:.2f} {unit}"
+    return structure_figure(structure, atomwise.table["E_i"].to_numpy(), value_label=f"E_i ({unit})", title=title)
 
 
 def distributions_figure(
-    contributions: pd.DataFrame,
+    contributions: Contributions,
     elements: list[str] | None = None,
-    marks: pd.DataFrame | None = None,
+    marks: AtomwiseEnergies | None = None,
     bins: int = 120,
 ) -> go.Figure:
     """Histograms of ``E_i`` per element (one panel each), models overlaid (Figs 3.9, 4.8).
 
     ``marks`` (e.g. one molecule's :func:`atomwise_energies`) draws its atoms as vertical lines.
     """
-    unit = contributions.attrs.get("unit", "")
-    elements = elements or list(dict.fromkeys(contributions["element"]))
-    models = list(dict.fromkeys(contributions["model"]))
+    unit = contributions.unit
+    table = contributions.table
+    elements = elements or list(dict.fromkeys(table["element"]))
+    models = contributions.models
     figure = make_subplots(rows=len(elements), cols=1, subplot_titles=elements, vertical_spacing=0.08)
     palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
     for row, element in enumerate(elements, start=1):
-        values = contributions[contributions["element"] == element]
+        values = table[table["element"] == element]
         if values.empty:
             continue
         edges = np.histogram_bin_edges(values["E_i"], bins=bins)
@@ -48,7 +49,7 @@ def distributions_figure(
                                         name=model, legendgroup=model, showlegend=row == 1,
                                         line=dict(color=palette[k % len(palette)], width=2)), row=row, col=1)
         if marks is not None:
-            for _, atom in marks[marks["element"] == element].iterrows():
+            for _, atom in marks.table[marks.table["element"] == element].iterrows():
                 figure.add_vline(x=atom["E_i"], line=dict(color="black", dash="dot", width=1), row=row, col=1)
         figure.update_xaxes(title_text=f"E_i ({unit})", row=row, col=1)
         figure.update_yaxes(title_text="density", row=row, col=1)

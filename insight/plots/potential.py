@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from ..analysis.potential import Isosurface, PotentialGrid
+from ..neighbors import _shift_range
 from ..structures import Structure
 from .structure import _scene_layout, structure_traces
 
@@ -46,7 +48,6 @@ def isosurface_title(surface: Isosurface) -> str:
 def atoms_in_plane(structure: Structure, grid: PotentialGrid, tolerance: float = 0.3) -> tuple[np.ndarray, list[str]]:
     """In-plane coordinates ``(n, 2)`` (in the frame of :func:`planar_cut_figure`) and symbols of the atoms,
     periodic images included, that lie within ``tolerance`` Å of a planar cut."""
-    from ..neighbors import _shift_range
 
     n_u, n_v = grid.values.shape
     u, v = grid.axes[0] * (n_u - 1), grid.axes[1] * (n_v - 1)
@@ -113,7 +114,6 @@ def planar_cut_figure(grid: PotentialGrid, title: str | None = None, colorscale:
 def planar_cuts_figure(grids: dict[str, PotentialGrid], structures: dict[str, Structure] | None = None,
                        title: str | None = None, colorscale: str = "RdBu_r") -> go.Figure:
     """Several planar cuts side by side on one colour scale (Fig. 4.9: graphite and diamond)."""
-    from plotly.subplots import make_subplots
 
     names = list(grids)
     low = min(float(g.values.min()) for g in grids.values())
@@ -137,7 +137,6 @@ def isosurface_grid_figure(surfaces: dict[tuple[str, str], Isosurface], title: s
     """Isosurfaces in a grid, ``{(row, column): surface}`` (Fig. 3.15: training data by rows, T by columns);
     each surface has its own colour range (written under its title), as in the thesis. An empty row label
     leaves the titles to the column labels."""
-    from plotly.subplots import make_subplots
 
     rows = list(dict.fromkeys(r for r, _ in surfaces))
     columns = list(dict.fromkeys(c for _, c in surfaces))

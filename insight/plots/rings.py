@@ -5,13 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..analysis.rings import RingStability
+
 __all__ = ["ring_ranking_figure"]
 
 
-def ring_ranking_figure(ranking: pd.DataFrame, n: int = 10) -> go.Figure:
+def ring_ranking_figure(ranking: RingStability, n: int = 10) -> go.Figure:
     """The ``n`` most and least stable rings as horizontal bars of ``E_ring``."""
-    unit = ranking.attrs.get("unit", "")
-    shown = pd.concat([ranking.head(n).assign(kind="most stable"), ranking.tail(n).assign(kind="least stable")])
+    unit, table = ranking.unit, ranking.table
+    shown = pd.concat([table.head(n).assign(kind="most stable"), table.tail(n).assign(kind="least stable")])
     figure = go.Figure()
     for kind, group in shown.groupby("kind", sort=False):
         figure.add_trace(go.Bar(x=group["E_ring"], y=[f"#{r} {s}" for r, s in zip(group["rank"], group["smiles"])],

@@ -25,8 +25,9 @@ def sensitivity_figure(
                            vertical_spacing=0.06)
     for label, frame in curves.items():
         scale = frame["sensitivity"].max() or 1.0
-        for atom, group in frame.groupby("atom", sort=False):
-            name = f"{label}: {atom}" if frame["atom"].nunique() > 1 else label
+        key = "atom" if "atom" in frame else "element"  # molecule curves: by atom index; pair curves: by element
+        for atom, group in frame.groupby(key, sort=False):
+            name = f"{label}: {atom}" if frame[key].nunique() > 1 else label
             figure.add_trace(go.Scatter(x=group["distance"], y=group["sensitivity"] / scale, mode="lines", name=name),
                              row=1, col=1)
     figure.update_yaxes(title_text="‖∂x<sup>(T)</sup>/∂r<sub>ij</sub>‖ (scaled)", row=1, col=1)
