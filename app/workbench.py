@@ -105,8 +105,9 @@ def build_layout(bench: Workbench) -> html.Div:
             html.Div([
                 html.Label(["probe ", dcc.Dropdown(id="probe", options=elements, value="H", clearable=False,
                                                    style={"width": "6em"})]),
-                html.Label(["isosurface level (Å⁻²) ", dcc.Input(id="iso-level", type="number", value=3.8, min=0.5,
-                                                                   max=20, step=0.1, debounce=True)]),
+                html.Label(["isosurface level (Å⁻²) ", dcc.Input(id="iso-level", type="number",
+                                                                   value=ISOSURFACE_LEVEL, min=0.5, max=20, step=0.1,
+                                                                   debounce=True)]),
                 html.Button("surface (.ply)", id="download-ply"), html.Button("surface (.vtk)", id="download-vtk"),
                 html.Button("cube file", id="download-cube"), dcc.Download(id="potential-file"),
             ], className="controls"),
@@ -715,10 +716,7 @@ def _parse_upload(contents: str | None, filename: str | None) -> insight.Structu
     raw = base64.b64decode(payload)
     if len(raw) > MAX_UPLOAD_BYTES:
         raise UserError(f"{filename} is larger than {MAX_UPLOAD_BYTES // 2**20} MB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UserError(f"{filename} is not a text file; upload XYZ, SDF, MOL or CIF") from None
+    text = insight.io.decode_text(raw, filename)
     fmt = Path(filename).suffix.lstrip(".").lower()
     structures = insight.parse(text, fmt, source=Path(filename).name)
     return structures[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -15,7 +16,7 @@ from ase.md.velocitydistribution import Stationary, ZeroRotation, thermalize_mom
 from ase.md.verlet import VelocityVerlet
 from ase.optimize import BFGS, FIRE
 
-from .errors import StructureError
+from .errors import DomainWarning, StructureError
 from .models.base import AtomisticModel
 from .structures import Structure
 from .units import ENERGY_UNITS_IN_EV
@@ -45,6 +46,11 @@ class InsightCalculator(Calculator):
                              f"{', '.join(ENERGY_UNITS_IN_EV)} (set energy_unit in its card)")
         self.model = model
         self.to_ev = ENERGY_UNITS_IN_EV[unit]
+        config = model.config
+        if getattr(config, "neighbor_average", False) and getattr(config, "neighbor_weighting", "count") == "count":
+            warnings.warn(f"model {model.name!r} divides by the number of neighbours (Eq. 4.14): its energy jumps "
+                          "where a neighbour crosses the cutoff, so relaxations and MD with it are unsound; train "
+                          "with neighbor_weighting='cutoff' for a smooth energy", DomainWarning, stacklevel=2)
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         super().calculate(atoms, properties, system_changes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Sequence
 
@@ -117,7 +118,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
         torch.set_num_threads(args.threads)
     best = train(config, args.output, device=args.device, progress=not args.quiet)
-    print(f"best model: {best}")
+    if os.environ.get("RANK", "0") == "0":  # under torchrun, the first process speaks for all
+        print(f"best model: {best}")
     return 0
 
 
@@ -130,7 +132,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     folder = resolve_model_folder(args.model)
     split = load_split(folder)
     data = packed_test_data(model, split)
-    result = evaluate(model, data, split[args.split])
+    print(f"evaluating {model.name} on its {args.split} split ({len(split[args.split]):,} structures) ...",
+          file=sys.stderr, flush=True)
+    result = evaluate(model, data, split[args.split], progress=True)
     unit = model.energy_unit
     print(f"{model.name} on the {args.split} split ({result.n} structures): "
           f"MAE {result.mae:.4f} {unit}, RMSE {result.rmse:.4f} {unit}")
@@ -346,9 +350,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"insight {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (InsightError, ValueError, FileNotFoundError) as err:
+    except (InsightError, ValueError, OSError) as err:
         print(f"insight {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except Exception as err:  # noqa: BLE001 - one line, never a traceback; INSIGHT_DEBUG=1 shows it
+        if os.environ.get("INSIGHT_DEBUG"):
+            raise
+        print(f"insight {args.command}: unexpected error ({type(err).__name__}: {err}); run again with "
+              "INSIGHT_DEBUG=1 for the traceback and please report it", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

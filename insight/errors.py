@@ -7,7 +7,8 @@ written against the built-ins keeps working.
 
 from __future__ import annotations
 
-__all__ = ["InsightError", "StructureError", "ModelFileError", "DatasetError", "MissingExtraError", "require"]
+__all__ = ["InsightError", "StructureError", "ModelFileError", "DatasetError", "MissingExtraError", "DomainWarning",
+           "require"]
 
 
 class InsightError(Exception):
@@ -28,6 +29,11 @@ class DatasetError(InsightError, ValueError):
 
 class MissingExtraError(InsightError, ImportError):
     """An optional dependency is not installed; the message names the ``pip install`` to run."""
+
+
+class DomainWarning(UserWarning):
+    """The input lies outside what the model was trained on (a molecule for a crystal model, several molecules,
+    ...): the number is computed, but means less."""
 
 
 def require(module: str, extra: str, purpose: str):

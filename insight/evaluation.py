@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 import torch
+from tqdm import tqdm
 
 from .data.packed import PackedStructures
 from .data.registry import dataset_entry
@@ -62,11 +63,15 @@ class Evaluation:
 
 
 def predict_packed(
-    model: AtomisticModel, data: PackedStructures, rows: np.ndarray, batch_size: int = 256, forces: bool = False
+    model: AtomisticModel, data: PackedStructures, rows: np.ndarray, batch_size: int = 256, forces: bool = False,
+    progress: bool = False,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Energies of ``rows`` (and, with ``forces``, the forces of their atoms, concatenated)."""
     energies, atom_forces = [], []
-    for start in range(0, len(rows), batch_size):
+    starts = range(0, len(rows), batch_size)
+    if progress:
+        starts = tqdm(starts, desc=f"{model.name} on {len(rows):,} structures", unit="batch", leave=False)
+    for start in starts:
         batch, _ = data.batch(rows[start : start + batch_size], dtype=model.dtype)
         with torch.set_grad_enabled(forces):
             output = model(batch.to(model.device), forces=forces)
@@ -79,13 +84,14 @@ def predict_packed(
     return energy, (np.concatenate(atom_forces) if atom_forces else np.zeros((0, 3)))
 
 
-def evaluate(model: AtomisticModel, data: PackedStructures, rows: np.ndarray, batch_size: int = 256) -> Evaluation:
+def evaluate(model: AtomisticModel, data: PackedStructures, rows: np.ndarray, batch_size: int = 256,
+             progress: bool = False) -> Evaluation:
     """The model's errors on ``rows`` of ``data``, overall and per molecule size; on forces too when the data
     have them."""
     was_training = model.training
     model.eval()
     with_forces = data.forces is not None
-    predicted = predict_packed(model, data, rows, batch_size, forces=with_forces)
+    predicted = predict_packed(model, data, rows, batch_size, forces=with_forces, progress=progress)
     model.train(was_training)
     predictions = predicted[0] if with_forces else predicted
     errors = predictions - data.targets[rows]

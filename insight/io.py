@@ -8,10 +8,12 @@ format allows, the line.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import logging
 import os
+import stat
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -176,6 +178,17 @@ def _read_cif(text: str, source: str) -> list[Structure]:
         ) from err
     if not images:
         raise StructureFileError(f"{source}: contains no crystal structure (no data_ block with atoms)")
+    for atoms in images:
+        partial = {site: occupancy for site, occupancy in (atoms.info.get("occupancy") or {}).items()
+                   if len(occupancy) > 1 or any(value < 0.999 for value in occupancy.values())}
+        if partial:
+            site, occupancy = next(iter(partial.items()))
+            shares = ", ".join(f"{element} {value:g}" for element, value in occupancy.items())
+            raise StructureFileError(
+                f"{source}: {len(partial)} site(s) are partly occupied (e.g. site {site}: {shares}); the models "
+                "describe ordered crystals: give one element per site with full occupancy (an ordered supercell)")
+        if atoms.cell.volume < 1e-6:
+            raise StructureFileError(f"{source}: the cell has zero volume; check _cell_length_a/b/c and the angles")
     try:
         return [Structure.from_ase(atoms, source=source) for atoms in images]
     except StructureError as err:
@@ -211,6 +224,46 @@ def parse(text: str, format: str, source: str = "<text>") -> list[Structure]:
     return FORMATS[fmt](text, source)
 
 
+#: Largest structure file :func:`read` accepts (bytes); larger ones are refused before reading.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def _read_bounded(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (FIFOs, devices and folders are refused)."""
+    limit = MAX_FILE_BYTES if limit is None else limit
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise StructureFileError(f"{path}: no such file") from None
+    except OSError as err:
+        raise StructureFileError(f"{str(path)[:120]}: cannot be read ({err.strerror or err})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise StructureFileError(f"{path}: is a folder; give a structure file (XYZ, SDF, MOL, CIF)")
+    if not stat.S_ISREG(info.st_mode):
+        raise StructureFileError(f"{path}: is not a regular file (a pipe or a device); save the structure to a file")
+    if info.st_size > limit:
+        raise StructureFileError(f"{path}: {info.st_size / 2**20:.0f} MB is larger than the {limit / 2**20:.0f} MB "
+                                 "insight reads (insight.io.MAX_FILE_BYTES)")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limit + 1)[:limit]
+    except OSError as err:
+        raise StructureFileError(f"{path}: cannot be read ({err.strerror or err})") from None
+
+
+def decode_text(raw: bytes, source: str) -> str:
+    """Text of a structure file: UTF-8 (with or without a byte-order mark) or UTF-16 (with one)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise StructureFileError(f"{source}: not UTF-8 or UTF-16 text (byte {err.start}); structure files are text "
+                                 "(XYZ, SDF, MOL, CIF)") from None
+
+
 def read(path: str | os.PathLike, format: str | None = None, index: int | slice | None = 0):
     """Read structures from a file.
 
@@ -222,14 +275,11 @@ def read(path: str | os.PathLike, format: str | None = None, index: int | slice 
         Which structure of a multi-structure file: an int (default: the first)
         gives one :class:`Structure`; a slice or ``None`` gives a list.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise StructureFileError(f"a file path is needed, got {path!r}")
     path = Path(path)
     fmt = _format_of(path.name, format)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise StructureFileError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise StructureFileError(f"{path}: is not a text file (binary formats are not supported)") from None
+    text = decode_text(_read_bounded(path), str(path))
     structures = parse(text, fmt, source=str(path))
     if index is None:
         return structures
@@ -241,29 +291,75 @@ def read(path: str | os.PathLike, format: str | None = None, index: int | slice 
         raise StructureFileError(f"{path}: asked for structure {index} but it holds {len(structures)}") from None
 
 
-def from_smiles(smiles: str, seed: int = 42, optimize: bool = True, name: str | None = None) -> Structure:
+#: Largest molecule :func:`from_smiles` embeds (heavy atoms), and the time RDKit may take per attempt (s).
+MAX_SMILES_HEAVY_ATOMS = 150
+EMBED_TIMEOUT_SECONDS = 30
+
+
+def from_smiles(smiles: str, seed: int = 42, optimize: bool = True, name: str | None = None,
+                max_heavy_atoms: int | None = None) -> Structure:
     """A 3D molecule from SMILES: RDKit ETKDG embedding, then an MMFF94 relaxation.
 
     Parameters
     ----------
     smiles
-        The SMILES string; hydrogens are added.
+        The SMILES string; hydrogens are added. Several molecules (``"CCO.O"``) are embedded one by one and
+        set side by side, 4 Å apart, never on top of each other.
     seed
         Random seed of the embedding (the same seed gives the same geometry).
     optimize
         Relax with MMFF94 after embedding (skipped when MMFF has no parameters).
+    max_heavy_atoms
+        Refuse larger molecules (default :data:`MAX_SMILES_HEAVY_ATOMS`); embedding is bounded in time as well.
+
+    Raises
+    ------
+    StructureError
+        Unparsable SMILES, too large, charged or radical molecules (the models describe neutral closed-shell
+        molecules), or no 3D embedding found in time.
     """
     from rdkit import Chem
-    from rdkit.Chem import AllChem
 
+    if not isinstance(smiles, str) or not smiles.strip():
+        raise StructureError(f"a SMILES string is needed, e.g. 'CCO', got {smiles!r}")
     with _rdkit_messages() as messages:
         mol = Chem.MolFromSmiles(smiles)
     if mol is None:
         reason = "; ".join(messages) or "invalid syntax"
         raise StructureError(f"SMILES {smiles!r} could not be parsed: {reason}")
-    mol = Chem.AddHs(mol)
+    limit = MAX_SMILES_HEAVY_ATOMS if max_heavy_atoms is None else max_heavy_atoms
+    if mol.GetNumHeavyAtoms() > limit:
+        raise StructureError(f"SMILES {smiles[:60]!r} has {mol.GetNumHeavyAtoms()} heavy atoms, more than {limit}: "
+                             "the models were trained on small molecules; raise max_heavy_atoms to embed it anyway")
+    if any(atom.GetAtomicNum() == 0 for atom in mol.GetAtoms()):
+        raise StructureError(f"SMILES {smiles!r} contains dummy atoms ('*'); give real elements only")
+    charge = Chem.GetFormalCharge(mol)
+    radicals = sum(atom.GetNumRadicalElectrons() for atom in mol.GetAtoms())
+    if charge or radicals:
+        what = f"a net charge of {charge:+d}" if charge else f"{radicals} unpaired electron(s)"
+        raise StructureError(f"SMILES {smiles!r} has {what}; insight's models describe neutral closed-shell "
+                             "molecules and would ignore it. Give the neutral molecule")
+    fragments = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=True)
+    numbers, positions, right_edge = [], [], None
+    for fragment in fragments:
+        embedded = _embed(Chem.AddHs(fragment), smiles, seed, optimize)
+        xyz = embedded.GetConformer().GetPositions()
+        if right_edge is not None:  # next to the previous fragment, 4 Å between their closest faces
+            xyz = xyz + np.array([right_edge + 4.0 - xyz[:, 0].min(), 0.0, 0.0])
+        right_edge = float(xyz[:, 0].max())
+        numbers += [atom.GetAtomicNum() for atom in embedded.GetAtoms()]
+        positions.append(xyz)
+    return Structure(numbers, np.concatenate(positions),
+                     info={"name": name or smiles, "source": "SMILES", "smiles": smiles})
+
+
+def _embed(mol, smiles: str, seed: int, optimize: bool):
+    """``mol`` (with hydrogens) embedded in 3D by ETKDG, bounded in time, then relaxed with MMFF94."""
+    from rdkit.Chem import AllChem
+
     params = AllChem.ETKDGv3()
     params.randomSeed = int(seed)
+    params.timeout = EMBED_TIMEOUT_SECONDS
     with _rdkit_messages():
         status = AllChem.EmbedMolecule(mol, params)
         if status != 0:
@@ -271,11 +367,11 @@ def from_smiles(smiles: str, seed: int = 42, optimize: bool = True, name: str | 
             status = AllChem.EmbedMolecule(mol, params)
     if status != 0:
         raise StructureError(
-            f"SMILES {smiles!r} could not be embedded in 3D by RDKit (ETKDG); check the structure is chemically sensible"
-        )
+            f"SMILES {smiles!r} could not be embedded in 3D by RDKit (ETKDG) within {EMBED_TIMEOUT_SECONDS} s; "
+            "check the structure is chemically sensible")
     if optimize and AllChem.MMFFHasAllMoleculeParams(mol):
         AllChem.MMFFOptimizeMolecule(mol, maxIters=2000)
-    return _structure_from_rdkit(mol, "SMILES", smiles=smiles, name=name or smiles)
+    return mol
 
 
 def write_xyz(path: str | os.PathLike, structures: Structure | list[Structure]) -> None:

@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from ase.data import covalent_radii
 
 from .errors import StructureError
 from .structures import OVERLAP_DISTANCE, Structure
 
-__all__ = ["NeighborPairs", "check_overlaps", "neighbor_pairs", "probe_pairs"]
+__all__ = ["NeighborPairs", "check_overlaps", "count_fragments", "neighbor_pairs", "probe_pairs"]
 
 #: Up to this many atoms a dense distance matrix beats a cell list for molecules.
 _DENSE_LIMIT = 200
@@ -96,6 +97,8 @@ def neighbor_pairs(structure: Structure, cutoff: float | None = None) -> Neighbo
             return _dense_pairs(structure.positions, cutoff)
     elif cutoff is None:
         raise StructureError("a periodic structure needs a finite cutoff; all pairs of an infinite crystal do not exist")
+    else:
+        _check_pair_count(structure, cutoff)
 
     from vesin import NeighborList
 
@@ -104,6 +107,22 @@ def neighbor_pairs(structure: Structure, cutoff: float | None = None) -> Neighbo
         points=structure.positions, box=box, periodic=list(structure.pbc), quantities="ijS"
     )
     return _mirror(np.asarray(i), np.asarray(j), np.asarray(shifts))
+
+
+#: Most neighbour pairs a periodic structure may have before anything is allocated (about 1 GB of pair data).
+MAX_PERIODIC_PAIRS = 20_000_000
+
+
+def _check_pair_count(structure: Structure, cutoff: float) -> None:
+    """Refuse cells so small or dense that the neighbour list would exhaust memory, before building it."""
+    volume = abs(float(np.linalg.det(structure.cell)))
+    if volume < 1e-6:
+        raise StructureError(f"the cell has zero volume ({volume:.2g} Å³); check the lattice vectors")
+    expected = len(structure) ** 2 * (4.0 / 3.0 * np.pi * cutoff**3) / volume
+    if expected > MAX_PERIODIC_PAIRS:
+        raise StructureError(f"about {expected:.2g} neighbour pairs within {cutoff} Å: the cell ({volume:.3g} Å³ for "
+                             f"{len(structure)} atoms) is far denser than matter; check the lattice constants and "
+                             "their unit (Å)")
 
 
 def _shift_range(cell: np.ndarray, pbc: tuple[bool, bool, bool], cutoff: float) -> np.ndarray:
@@ -188,3 +207,18 @@ def check_overlaps(structure: Structure, min_distance: float = OVERLAP_DISTANCE)
             f"atoms {i} ({structure.symbols[i]}) and {j} ({structure.symbols[j]}){same} overlap: "
             f"{d:.3f} Å apart, below {min_distance} Å; check the coordinates and their unit (Å expected)"
         )
+
+
+def count_fragments(structure: Structure, tolerance: float = 1.25) -> int:
+    """How many molecules a (non-periodic) structure holds: atoms are bonded when closer than ``tolerance`` times
+    the sum of their covalent radii (ASE's table)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    radii = covalent_radii[structure.numbers]
+    pairs = neighbor_pairs(structure.replace(cell=None, pbc=(False, False, False)),
+                           cutoff=float(2 * tolerance * radii.max()) + 1e-6)
+    bonded = pairs.distances(structure) < tolerance * (radii[pairs.idx_i] + radii[pairs.idx_j])
+    graph = coo_matrix((np.ones(int(bonded.sum())), (pairs.idx_i[bonded], pairs.idx_j[bonded])),
+                       shape=(len(structure), len(structure)))
+    return int(connected_components(graph, directed=False)[0])

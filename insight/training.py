@@ -155,6 +155,43 @@ def _learning_rate(config: TrainingConfig, state: dict[str, Any], seconds: float
 
 
 
+@dataclass(frozen=True)
+class _Processes:
+    """This process's place among the training processes (``torchrun`` sets ``RANK`` and ``WORLD_SIZE``)."""
+
+    rank: int = 0
+    size: int = 1
+    owns_group: bool = False
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    @classmethod
+    def join(cls, device: str) -> "_Processes":
+        """Join the process group of a ``torchrun`` launch (gloo on CPU, NCCL on CUDA), or train alone."""
+        size = int(os.environ.get("WORLD_SIZE", "1"))
+        if size <= 1:
+            return cls()
+        owns = not torch.distributed.is_initialized()
+        if owns:
+            torch.distributed.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo")
+        return cls(rank=torch.distributed.get_rank(), size=torch.distributed.get_world_size(), owns_group=owns)
+
+    def agree(self, *values: float) -> list[float]:
+        """Rank 0's values, everywhere: the learning rate and the decision to stop depend on its clock."""
+        if self.size == 1:
+            return list(values)
+        tensor = torch.tensor(values, dtype=torch.float64)
+        torch.distributed.broadcast(tensor, src=0)
+        return tensor.tolist()
+
+    def leave(self) -> None:
+        if self.owns_group:
+            torch.distributed.destroy_process_group()
+
+
+
 def _init_scaling(model: AtomisticModel, data: PackedStructures, rows: np.ndarray) -> None:
     """E_mu and E_sigma: mean and standard deviation of the energy per atom on the training set (sec. 3.4).
 
@@ -211,22 +248,34 @@ def train(
         Model-card fields to set (:class:`~insight.models.card.ModelCard` names: ``energy_unit``,
         ``description``, ...).
     """
-    log = log or (lambda message: print(message, flush=True))  # flushed: runs are followed through nohup logs
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    processes = _Processes.join(device)
+    if processes.size > 1 and device.startswith("cuda"):
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', processes.rank))}"
+    if processes.main:
+        log = log or (lambda message: print(message, flush=True))  # flushed: runs are followed through nohup logs
+    else:
+        log, progress = (lambda message: None), False
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     config_path, checkpoint_path = output / "config.json", output / "checkpoint.pt"
     config, switch_to_budget, spent_budget_hours = _resumed_config(config, config_path, checkpoint_path)
     if data is None:
         config = apply_dataset_defaults(config)
-    config_path.write_text(json.dumps(asdict(config), indent=2) + "\n")
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if processes.size > 1 and config.rho is not None:
+        raise ValueError("training on forces (rho) runs in one process; start it without torchrun")
+    if processes.size > 1 and config.batch_size % processes.size:
+        raise ValueError(f"the batch of {config.batch_size} must split evenly over {processes.size} processes")
+    if processes.main:
+        config_path.write_text(json.dumps(asdict(config), indent=2) + "\n")
     torch.manual_seed(config.seed)
 
     model = build_model(config.architecture, config.hyperparameters)
-    unit = "kcal/mol"
+    # The unit of the target, as the dataset states it (also when the caller passes the packed data).
+    target = config.target or dataset_entry(config.dataset).protocol.default_target
+    unit = target_property(config.dataset, target).unit
     if data is None:
         dataset = dataset_entry(config.dataset).load()
-        unit = dataset.property(config.target).unit
         split = random_split(len(dataset), config.n_train, config.n_validation, config.split_seed)
         split[dataset.protocol.id_key] = dataset.row_ids()
         data = dataset.pack(config.target, model.cutoff)
@@ -254,9 +303,16 @@ def train(
         _reschedule_on_resume(config, state, switch_to_budget, spent_budget_hours, log)
     if config.lr_schedule == "budget" and state["seconds"] >= 3600 * config.max_hours:
         log(f"the budget of {config.max_hours} h is already spent ({state['seconds'] / 3600:.2f} h): nothing to do")
+        processes.leave()
         return output / "best"
 
+    # Distributed: every process holds the whole model; DDP averages the gradients of the shards of each batch.
+    trained = model if processes.size == 1 else torch.nn.parallel.DistributedDataParallel(
+        model, device_ids=[torch.device(device).index] if device.startswith("cuda") else None)
+
     def checkpoint() -> None:
+        if not processes.main:
+            return
         saved_state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "state": state}
         if averaged is not None:
             saved_state["ema"] = averaged.state_dict()
@@ -264,7 +320,7 @@ def train(
 
     log_path = output / "log.csv"
     new_log = not log_path.is_file()
-    log_file = open(log_path, "a", newline="")
+    log_file = open(log_path if processes.main else os.devnull, "a", newline="")
     writer = csv.writer(log_file)
     with_forces = config.rho is not None
     if with_forces and data.forces is None:
@@ -295,14 +351,19 @@ def train(
                 iterator = tqdm(iterator, initial=state["position"], total=n_batches, desc=f"epoch {state['epoch']}",
                                 leave=False, mininterval=5.0)
             for b in iterator:
-                rows = order[b * config.batch_size : (b + 1) * config.batch_size]
+                batch_rows = order[b * config.batch_size : (b + 1) * config.batch_size]
+                rows = batch_rows[processes.rank :: processes.size]  # this process's shard of the batch
                 batch, targets = data.batch(rows)
                 batch, targets = batch.to(device), targets.to(device)
-                lr = _learning_rate(config, state, time.time() - started)
+                elapsed = time.time() - started
+                lr, elapsed = processes.agree(_learning_rate(config, state, elapsed), elapsed)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                if config.rho is None:
-                    loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
+                if config.rho is None and processes.size == 1:
+                    loss = torch.nn.functional.mse_loss(trained(batch).energy, targets)
+                elif config.rho is None:
+                    # DDP averages the processes' gradients: scaled so, the average is the whole batch's mean.
+                    loss = ((trained(batch).energy - targets) ** 2).sum() * (processes.size / len(batch_rows))
                 else:  # Eq. 5.7, averaged over the batch
                     output = model(batch, forces=True, create_graph=True)
                     reference = data.atom_forces(rows, targets.dtype).to(device)
@@ -322,7 +383,7 @@ def train(
                     state["seconds"] = time.time() - started
                     checkpoint()
                     last_checkpoint = time.time()
-                if config.max_hours is not None and time.time() - started > 3600 * config.max_hours:
+                if config.max_hours is not None and elapsed > 3600 * config.max_hours:
                     stop_reason = f"time limit of {config.max_hours} h reached"
                     break
             if stop_reason:
@@ -344,7 +405,8 @@ def train(
             if improved:
                 state["best_mae"] = score
                 state["epochs_since_best"] = 0
-                _write_best(selected, best_dir, base_card, config, split, state, metrics, data)
+                if processes.main:
+                    _write_best(selected, best_dir, base_card, config, split, state, metrics, data)
             else:
                 state["epochs_since_best"] += 1
             if config.lr_schedule == "plateau":
@@ -372,6 +434,7 @@ def train(
         checkpoint()
         log_file.close()
         restore_sigterm()
+        processes.leave()
     log(f"stopped: {stop_reason or 'max_epochs reached'}; best validation MAE {state['best_mae']:.4f} {unit}")
     return best_dir
 

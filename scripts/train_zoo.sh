@@ -4,6 +4,7 @@
 #   bash scripts/train_zoo.sh small   # DTNN T=3, then the T=1,2,3 comparison models
 #   bash scripts/train_zoo.sh flagship   # SchNet T=6 continued (warm restart of the budget decay, EMA)
 #   bash scripts/train_zoo.sh dtnn-repeats  # Fig. 3.9: DTNN T=3 on split seeds 1 and 2
+#   bash scripts/train_zoo.sh ladder     # Fig. 4.6: SchNet F=30 T=1,2,3,6 and DTNN T=1,2, equal budgets
 #   bash scripts/train_zoo.sh dtnn3      # DTNN T=3 only, to HOURS_DTNN_T3 (default 4 h in all)
 #   bash scripts/train_zoo.sh md         # GFN2-xTB MD data and the MD models of issue 7
 #   bash scripts/train_zoo.sh md-dtnn    # DTNN MD repetitions (other split seeds) and T = 1, 3 on benzene
@@ -19,8 +20,15 @@ source .venv/bin/activate
 train() {  # train RUN_NAME ARCHITECTURE [insight train options...]
     local run=$1 architecture=$2
     shift 2
+    local status=0
     insight train "$architecture" --threads 1 --quiet --schedule "${SCHEDULE:-plateau}" -o "training-runs/$run" --name "$run" "$@" \
-        >> "training-runs/$run.out" 2>&1 || echo "$run stopped with status $?" >> "training-runs/$run.out"
+        >> "training-runs/$run.out" 2>&1 || status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "$run stopped with status $status" >> "training-runs/$run.out"
+        # Interrupted (Ctrl+C, SIGTERM at the end of a session): stop the lane, not just this run.
+        [ "$status" -eq 130 ] && exit 130
+    fi
+    return 0
 }
 
 # DTNN follows Table 3.1's protocol (100k training molecules); SchNet Table 4.2's (110k, 10k validation).
@@ -47,6 +55,16 @@ case "${1:-}" in
         for split_seed in ${SPLIT_SEEDS:-1 2}; do
             SCHEDULE=budget train "dtnn-qm9-T3-split$split_seed" dtnn -T 3 "${dtnn_protocol[@]}" --ema 0.999 \
                 --split-seed "$split_seed" --seed "$split_seed" --hours "${HOURS_DTNN_REPEAT:-3.0}"
+        done
+        ;;
+    ladder)  # issue 14, Fig. 4.6: SchNet F=30 (60 filters) T = 1, 2, 3, 6 and DTNN T = 1, 2, the same budget each
+        for t in ${LADDER_SCHNET_T:-1 2 3 6}; do
+            SCHEDULE=budget train "schnet-qm9-f30-T$t" schnet -T "$t" --set n_features=30 n_filters=60 \
+                "${schnet_protocol[@]}" --ema 0.999 --hours "${HOURS_LADDER:-2.0}"
+        done
+        for t in ${LADDER_DTNN_T:-1 2}; do
+            SCHEDULE=budget train "dtnn-qm9-ladder-T$t" dtnn -T "$t" "${dtnn_protocol[@]}" --ema 0.999 \
+                --hours "${HOURS_LADDER:-2.0}"
         done
         ;;
     dtnn3)  # DTNN T=3 alone, to a larger budget
@@ -87,7 +105,7 @@ case "${1:-}" in
             --hours "${HOURS_MP_EXP:-0.9}"
         ;;
     *)
-        echo "usage: bash scripts/train_zoo.sh big|flagship|dtnn-repeats|small|dtnn3|md|md-dtnn|materials|materials-thesis-schedule" >&2
+        echo "usage: bash scripts/train_zoo.sh big|flagship|dtnn-repeats|ladder|small|dtnn3|md|md-dtnn|materials|materials-thesis-schedule" >&2
         exit 2
         ;;
 esac

@@ -15,12 +15,17 @@ from insight.data.flla import flla_csv_path
 
 ANALYSES = Path(__file__).resolve().parent.parent / "analyses"
 
-pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="image export needs Chromium")
+#: The scripts run in a subprocess with this limit; the test's own limit (pytest-timeout) is above it, so a slow
+#: machine ends the subprocess with its output rather than killing the test without it.
+SCRIPT_TIMEOUT = 1200
+
+pytestmark = [pytest.mark.skipif(shutil.which("chromium") is None, reason="image export needs Chromium"),
+              pytest.mark.timeout(SCRIPT_TIMEOUT + 120)]
 
 
 def _run(names: list[str], output: Path) -> None:
     command = [sys.executable, str(ANALYSES / "run_all.py"), "--quick", "--output", str(output), "--only", *names]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=SCRIPT_TIMEOUT)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 

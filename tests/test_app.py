@@ -11,6 +11,8 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(shutil.which("chromedriver") is None or shutil.which("chromium") is None,
                        reason="needs Debian's chromium and chromium-driver (installed by .ci/run)"),
+    # Above the sum of the waits below, which are generous for a loaded machine.
+    pytest.mark.timeout(1200),
 ]
 
 

@@ -42,7 +42,7 @@ def test_uploads_are_parsed_and_bounded():
     assert structure.formula == "C9H8O4"
     with pytest.raises(UserError, match="larger than 5 MB"):
         _parse_upload(_upload(b"x" * (MAX_UPLOAD_BYTES + 1)), "big.xyz")
-    with pytest.raises(UserError, match="not a text file"):
+    with pytest.raises(insight.StructureError, match="not UTF-8 or UTF-16 text"):
         _parse_upload(_upload(bytes(range(256))), "binary.xyz")
     with pytest.raises(insight.StructureFileError, match="unknown structure format 'exe'"):
         _parse_upload(_upload(b"hello"), "program.exe")

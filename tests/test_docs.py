@@ -30,3 +30,25 @@ def test_example_notebook_runs():
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
     printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
     assert "largest difference" in printed and "phenol_H.vtk" in printed
+
+
+def _python_blocks(markdown: str) -> list[str]:
+    blocks, inside, lines = [], False, []
+    for line in markdown.splitlines():
+        if line.strip() == "```python":
+            inside, lines = True, []
+        elif line.strip() == "```" and inside:
+            inside = False
+            blocks.append("\n".join(lines))
+        elif inside:
+            lines.append(line)
+    return blocks
+
+
+def test_the_readme_python_snippets_run_as_written():
+    """Every Python block of the README, in order, in one namespace (as a reader would paste them)."""
+    blocks = _python_blocks((ROOT / "README.md").read_text())
+    assert blocks, "the README has Python examples"
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own examples

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import aspirin, random_crystal, silicon, small_model
+from conftest import DATA, aspirin, random_crystal, silicon, small_model
 from insight.testing import assert_invariant
 
 import insight
@@ -271,3 +271,120 @@ def test_periodic_cfconv_averages_over_neighbours_by_hand():
             expected.append(x[i] + block.dense(block.f2out(conv)))
         got = model(model.batch(crystal)).representations[1]
     torch.testing.assert_close(got, torch.stack(expected))
+
+
+# -- the windowed Gaussian expansion (training and inference speed) -------------------------------------
+
+
+def _loss_and_gradients(model, batch, targets, windowed):
+    model.windowed_expansion = windowed
+    model.zero_grad()
+    loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
+    loss.backward()
+    return loss.item(), {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None}
+
+
+@pytest.mark.parametrize("kind,periodic", [("schnet", False), ("dtnn", False), ("schnet", True), ("dtnn", True)])
+def test_windowed_expansion_gives_the_dense_loss_and_gradients_in_float64(kind, periodic):
+    torch.manual_seed(1)
+    periodic_settings = dict(cutoff=5.0, cosine_cutoff=True, rbf_stop=5.0) if periodic else {}
+    if kind == "schnet":
+        model = insight.SchNet(n_features=8, n_filters=8, n_interactions=2, neighbor_average=periodic,
+                               **periodic_settings)
+    else:
+        model = insight.DTNN(n_features=8, n_factors=8, n_interactions=2, **periodic_settings)
+    model = model.double()
+    structures = [random_crystal(), silicon()] if periodic else [aspirin(), insight.from_smiles("CCO")]
+    batch = model.batch(structures)
+    targets = torch.tensor([-50.0, -20.0], dtype=torch.float64)
+    dense_loss, dense_gradients = _loss_and_gradients(model, batch, targets, windowed=False)
+    loss, gradients = _loss_and_gradients(model, batch, targets, windowed=True)
+    assert loss == pytest.approx(dense_loss, rel=1e-12)
+    assert dense_gradients.keys() == gradients.keys()
+    for name, gradient in gradients.items():
+        torch.testing.assert_close(gradient, dense_gradients[name], rtol=1e-10, atol=1e-13, msg=name)
+    # Forces (a first derivative in the distances) agree as well.
+    model.windowed_expansion = False
+    dense_forces = model(batch, forces=True).forces
+    model.windowed_expansion = True
+    torch.testing.assert_close(model(batch, forces=True).forces, dense_forces, rtol=1e-10, atol=1e-12)
+
+
+def test_windowed_expansion_covers_every_distance_on_the_grid_and_beyond():
+    """Distances in any order, at the grid's ends and far beyond it give the dense expansion's features."""
+    model = insight.SchNet(n_features=8, n_filters=8, n_interactions=2).double()
+    distances = torch.tensor([31.0, 0.0, 29.95, 12.3, 0.05, 80.0, 3.3, 3.31, 1e-9], dtype=torch.float64)
+    windowed = model.pair_features(distances, windowed=True)
+    dense = model.pair_features(distances, windowed=False)
+    for a, b in zip(windowed, dense):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_windowed_and_dense_training_take_the_same_first_50_steps_in_float32():
+    from insight.data.packed import PackedStructures
+    from insight.data.qm9 import parse_qm9_csv
+
+    qm9 = parse_qm9_csv([DATA / "qm9_head40.csv"])
+    data = PackedStructures(qm9.numbers, qm9.positions, qm9.offsets, qm9.target("U0"), None)
+    rows = [np.random.default_rng(k).choice(40, 8, replace=False) for k in range(50)]
+    losses = {}
+    for windowed in (False, True):
+        torch.manual_seed(0)
+        model = insight.SchNet(n_features=16, n_filters=16, n_interactions=2)
+        model.mean.fill_(-70.0)
+        model.windowed_expansion = windowed
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        losses[windowed] = []
+        for r in rows:
+            batch, targets = data.batch(r)
+            loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses[windowed].append(loss.item())
+    np.testing.assert_allclose(losses[True], losses[False], rtol=2e-4)
+    assert losses[True][-1] < losses[True][0]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+def test_tabulated_filters_at_any_distance_equal_the_exact_ones(kind, dtype):
+    """Regression: in float32 the table's last rows were indexed past its end (probes or atoms 30-40 Å away)."""
+    model = small_model(kind).to(dtype)
+    far_pair = insight.Structure([6, 6], [[0, 0, 0], [40.0, 0, 0]])
+    for structure in (far_pair, insight.Structure([6, 1], [[0, 0, 0], [29.99, 0, 0]])):
+        tabulated = model.predict(structure, tabulate=True).energy
+        np.testing.assert_allclose(tabulated, model.predict(structure).energy, rtol=1e-5)
+    ethanol = insight.from_smiles("CCO")
+    points = np.array([[31.0, 0, 0], [0, 45.0, 0], [1e3, 0, 0], [0.0, 0.0, 0.0]])
+    tabulated = model.probe(ethanol, points, "H", tabulate=True).detach().numpy()
+    exact = model.probe(ethanol, points, "H", tabulate=False).detach().numpy()
+    np.testing.assert_allclose(tabulated, exact, rtol=1e-5, atol=1e-5)
+
+
+def test_cutoff_weighted_neighbour_average_is_continuous_where_eq_4_14_jumps():
+    """fcc Cu where the second shell crosses a 5 Å cutoff: Eq. 4.14 jumps, the cutoff-weighted average does not."""
+    from ase.build import bulk
+
+    energies = {}
+    for weighting in ("count", "cutoff"):
+        torch.manual_seed(0)
+        model = insight.SchNet(n_features=8, n_filters=8, n_interactions=2, cutoff=5.0, cosine_cutoff=True,
+                               rbf_stop=5.0, neighbor_average=True, neighbor_weighting=weighting,
+                               pooling="mean").double()
+        # the third neighbour shell of fcc sits at distance a: at a = 5 Å it crosses the cutoff
+        energies[weighting] = [model.predict(insight.Structure.from_ase(bulk("Cu", "fcc", a=a))).energy[0]
+                               for a in (5.0 - 1e-7, 5.0 + 1e-7)]
+    jump = {k: abs(v[1] - v[0]) for k, v in energies.items()}
+    assert jump["count"] > 1e-5 and jump["cutoff"] < 1e-9  # a 2e-7 Å step: smooth means ~1e-7 at most
+    assert jump["count"] > 1e4 * jump["cutoff"]
+    with pytest.raises(ValueError, match="cosine_cutoff"):
+        insight.SchNet(cutoff=5.0, neighbor_average=True, neighbor_weighting="cutoff")
+
+
+def test_calculators_warn_about_models_whose_energy_jumps():
+    model = insight.SchNet(n_features=8, n_filters=8, n_interactions=1, cutoff=5.0, cosine_cutoff=True,
+                           rbf_stop=5.0, neighbor_average=True).double()
+    model.card = model.card.replace(energy_unit="eV")
+    with pytest.warns(insight.errors.DomainWarning, match="jumps"):
+        insight.calculator.InsightCalculator(model)

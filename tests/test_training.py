@@ -235,3 +235,46 @@ def test_warm_restart_starts_a_new_decay_only_after_the_budget_is_spent(qm9_head
     train(dataclasses.replace(config, max_epochs=3), tmp_path / "run", data=data, split=split, progress=False,
           log=messages.append)
     assert torch.load(path, weights_only=True)["state"]["restarts"] == state["restarts"]
+
+
+def _distributed_worker(rank, world_size, port, output, steps):
+    import os
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world_size),
+                      LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    _ddp_run(output, steps)
+
+
+def _ddp_run(output, steps):
+    qm9 = parse_qm9_csv([DATA / "qm9_head40.csv"])
+    data = PackedStructures(qm9.numbers, qm9.positions, qm9.offsets, qm9.target("U0"), None)
+    split = qm9_split(len(qm9), 32, 4, seed=0)
+    config = TrainingConfig(architecture="schnet", batch_size=8, learning_rate=1e-3, max_epochs=steps,
+                            hyperparameters=dict(n_features=8, n_filters=8, n_interactions=2),
+                            early_stopping_patience=100, ema_decay=0.9)
+    train(config, output, data=data, split=split, device="cpu", progress=False, log=lambda _: None)
+
+
+def test_two_processes_with_gloo_take_the_steps_of_one_process_with_the_same_batch(tmp_path):
+    """DDP over 2 CPU processes (each half of every batch of 8) ends with the parameters of 1 process on batches of 8."""
+    import socket
+
+    import torch.multiprocessing as mp
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    epochs = 2  # 4 batches of 8 per epoch
+    mp.spawn(_distributed_worker, args=(2, port, str(tmp_path / "two"), epochs), nprocs=2, join=True)
+    _ddp_run(tmp_path / "one", epochs)
+    two = torch.load(tmp_path / "two" / "checkpoint.pt", weights_only=True)
+    one = torch.load(tmp_path / "one" / "checkpoint.pt", weights_only=True)
+    assert two["state"]["step"] == one["state"]["step"] == 8
+    for key in one["model"]:
+        torch.testing.assert_close(two["model"][key], one["model"][key], rtol=1e-5, atol=1e-6, msg=key)
+    for key in one["ema"]:
+        torch.testing.assert_close(two["ema"][key], one["ema"][key], rtol=1e-5, atol=1e-6, msg=key)
+    # Only rank 0 wrote: one log with one row per epoch, and the best model.
+    assert len((tmp_path / "two" / "log.csv").read_text().splitlines()) == epochs + 1
+    assert (tmp_path / "two" / "best" / "card.json").is_file()

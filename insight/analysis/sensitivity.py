@@ -18,6 +18,7 @@ import torch
 
 from ..batch import collate
 from ..models.base import AtomisticModel
+from ..models.layers import dense_expansion
 from ..structures import Structure, atomic_number, element_symbol
 
 __all__ = ["pair_sensitivity", "molecule_pair_sensitivity", "pair_distance_distribution", "short_range_share"]
@@ -47,7 +48,8 @@ def _sensitivities(model: AtomisticModel, structures: list[Structure], mover: in
         batch.positions = positions
         return model(batch).representations[-1]
 
-    with _FORWARD_AD_LOCK, torch.no_grad():
+    # Forward-mode differentiation runs through the dense expansion (the windowed one has no jvp rule).
+    with _FORWARD_AD_LOCK, torch.no_grad(), dense_expansion():
         _, derivative = torch.func.jvp(final_representation, (batch.positions,), (tangent,))
     norms = torch.linalg.vector_norm(derivative, dim=1).cpu().numpy()
     return np.stack([norms[starts + atom] for atom in watch], axis=1)

@@ -80,6 +80,8 @@ class Dataset(ABC):
     protocol: ClassVar[Protocol]
     #: What :meth:`search` understands, for messages and placeholders.
     search_hint: ClassVar[str]
+    #: Atomic numbers that occur in the dataset, where they are fixed (QM9: H, C, N, O, F); ``None`` otherwise.
+    elements: ClassVar[tuple[int, ...] | None] = None
 
     numbers: np.ndarray  # (n_atoms_total,)
     positions: np.ndarray  # (n_atoms_total, 3), Å

@@ -103,6 +103,7 @@ class QM9(Dataset):
     protocol = Protocol(default_target="U0", n_train=SCHNET_QM9_SPLIT[0], n_validation=SCHNET_QM9_SPLIT[1],
                         id_key="qm9_index")
     search_hint = "a QM9 number (1-133885), a formula (C7H10O2) or a SMILES"
+    elements = (1, 6, 7, 8, 9)
 
     @property
     def name(self) -> str:

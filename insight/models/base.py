@@ -11,6 +11,7 @@ atom of Eq. 3.12 / 4.15 evaluated for many positions in one batched call.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar, Sequence
 
@@ -19,8 +20,8 @@ import torch
 from torch import nn
 
 from ..batch import Batch, collate
-from ..neighbors import probe_pairs
-from ..errors import StructureError
+from ..errors import DomainWarning, StructureError
+from ..neighbors import check_overlaps, count_fragments, probe_pairs
 from ..structures import Structure, atomic_number, element_symbol
 from .card import ModelCard
 from .layers import CosineCutoff, DistanceTable, GaussianRBF, scatter_sum
@@ -103,6 +104,16 @@ def validate_config(config: Any) -> None:
         raise ValueError(f"cutoff must be a positive distance in Å, got {config.cutoff}")
     if config.n_interactions < 1:
         raise ValueError("a model needs at least one interaction pass")
+
+
+def _points_array(points: Any) -> np.ndarray:
+    try:
+        array = np.array(points, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise StructureError(f"probe points must be numbers of shape (n_points, 3) in Å: {err}") from None
+    if array.ndim not in (1, 2) or array.shape[-1] != 3:
+        raise StructureError(f"probe points must have shape (n_points, 3) in Å, got {array.shape}")
+    return array.reshape(-1, 3)
 
 
 def _repeat_twice(features: Any) -> Any:
@@ -319,17 +330,53 @@ class AtomisticModel(nn.Module):
         return result
 
     # -- convenience on structures ----------------------------------------------
+    #: Largest structure a model without a cutoff takes: all n^2 pairs are computed (settable per model).
+    max_atoms_all_pairs: int = 1000
+    #: Coordinates farther than this from the origin (Å) are refused: float32 positions lose precision there.
+    max_coordinate: float = 1e4
+
+    def check_structure(self, structure: Structure) -> None:
+        """Raise :class:`StructureError` for input the model cannot give a meaningful number for; warn
+        (:class:`~insight.errors.DomainWarning`) for input outside what it was trained on."""
+        self.check_elements(structure.numbers)
+        if structure.is_periodic and self.cutoff is None:
+            raise StructureError(
+                f"model {self.name!r} has no cutoff and is defined for molecules only; "
+                "use a periodic model (e.g. one with a cutoff) for crystals"
+            )
+        if self.cutoff is None and len(structure) > self.max_atoms_all_pairs:
+            raise StructureError(
+                f"{len(structure)} atoms: model {self.name!r} computes all {len(structure) ** 2:,} atom pairs and "
+                f"takes at most {self.max_atoms_all_pairs} atoms (set model.max_atoms_all_pairs to go further); "
+                "for large systems use a model with a cutoff")
+        farthest = float(np.abs(structure.positions).max()) if len(structure) else 0.0
+        if farthest > self.max_coordinate:
+            raise StructureError(
+                f"coordinates up to {farthest:.3g} Å from the origin: positions that far lose precision in the "
+                f"model's arithmetic; move the structure to the origin (structure.translated(-centre))")
+        check_overlaps(structure)
+        if self.card.periodic and not structure.is_periodic:
+            warnings.warn(f"model {self.name!r} was trained on crystals; {structure.formula} is a molecule, "
+                          "so its energy is outside what the model learned", DomainWarning, stacklevel=3)
+        elif not self.card.periodic and self.card.dataset is not None and structure.is_periodic:
+            warnings.warn(f"model {self.name!r} was trained on molecules ({self.card.dataset}); "
+                          f"{structure.formula} is a crystal", DomainWarning, stacklevel=3)
+        fragments = count_fragments(structure) if not structure.is_periodic and len(structure) > 1 else 1
+        if fragments > 1:
+            warnings.warn(f"{structure.formula} consists of {fragments} molecules not bonded to each other; the "
+                          "model was trained on single molecules", DomainWarning, stacklevel=3)
+
     def batch(self, structures: Structure | Sequence[Structure]) -> Batch:
-        """Collate structures with this model's cutoff, on its device and dtype."""
+        """Collate structures with this model's cutoff, on its device and dtype (each checked first)."""
         if isinstance(structures, Structure):
             structures = [structures]
+        if not len(structures):
+            raise StructureError("no structures given: pass a Structure or a non-empty list of them")
         for s in structures:
-            self.check_elements(s.numbers)
-            if s.is_periodic and self.cutoff is None:
-                raise StructureError(
-                    f"model {self.name!r} has no cutoff and is defined for molecules only; "
-                    "use a periodic model (e.g. one with a cutoff) for crystals"
-                )
+            if not isinstance(s, Structure):
+                raise StructureError(f"expected insight.Structure objects, got {type(s).__name__}; read files with "
+                                     "insight.read or build molecules with insight.from_smiles")
+            self.check_structure(s)
         return collate(structures, cutoff=self.cutoff, dtype=self.dtype).to(self.device)
 
     def predict(
@@ -342,6 +389,8 @@ class AtomisticModel(nn.Module):
         """
         if isinstance(structures, Structure):
             structures = [structures]
+        if not len(structures):
+            raise StructureError("no structures given: pass a Structure or a non-empty list of them")
         energies, contributions, all_forces = [], [], []
         for start in range(0, len(structures), batch_size):
             chunk = structures[start : start + batch_size]
@@ -422,12 +471,13 @@ class AtomisticModel(nn.Module):
         points_t = (
             points.to(self.device, self.dtype).reshape(-1, 3)
             if isinstance(points, torch.Tensor)
-            else torch.as_tensor(np.array(points, dtype=np.float64).reshape(-1, 3), dtype=self.dtype,
-                                 device=self.device)
+            else torch.as_tensor(_points_array(points), dtype=self.dtype, device=self.device)
         )
         n_points = int(points_t.shape[0])
         if n_points == 0:
-            raise ValueError("no probe points given; pass an array of shape (n_points, 3) in Å")
+            raise StructureError("no probe points given; pass an array of shape (n_points, 3) in Å")
+        if not torch.isfinite(points_t).all():
+            raise StructureError("probe points contain NaN or infinity; pass finite positions in Å")
         features_of = self.distance_table() if tabulate else self.pair_features
         dense = not structure.is_periodic and self.cutoff is None
         if not dense:

@@ -9,6 +9,7 @@ and split seed, metrics). Bundled models live in ``pretrained/NAME/``.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import fields
 from importlib import resources
@@ -20,6 +21,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from ..data.registry import dataset_entry
 from ..errors import ModelFileError
 from .base import AtomisticModel
 from .card import CARD_FILE, FORMAT, ModelCard, read_card, write_card
@@ -66,6 +68,34 @@ def pretrained_aliases() -> dict[str, str]:
     return {k: v for k, v in aliases.items() if v in list_pretrained()}
 
 
+#: Hyperparameters checked before anything is allocated: name -> (smallest, largest) allowed value.
+_SIZE_LIMITS = {"n_features": (1, 4096), "n_filters": (1, 4096), "n_factors": (1, 4096), "n_interactions": (1, 32),
+                "n_output_hidden": (1, 4096), "max_z": (1, 118)}
+_LARGEST_EXPANSION = 20_000  # Gaussians: 30 Å every 0.1 Å is 301
+
+
+def _check_hyperparameters(architecture: str, hyperparameters: dict[str, Any]) -> None:
+    """Refuse sizes that are not whole numbers or would allocate absurd amounts, naming the field."""
+    for name, (low, high) in _SIZE_LIMITS.items():
+        if name not in hyperparameters:
+            continue
+        value = hyperparameters[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ModelFileError(f"{architecture} hyperparameter {name} must be a whole number from {low} to {high}, "
+                                 f"got {value!r}; the card may be damaged")
+    for name in ("rbf_stop", "rbf_spacing", "rbf_gamma", "cutoff"):
+        value = hyperparameters.get(name)
+        if value is None and name == "cutoff":
+            continue
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value) or value <= 0):
+            raise ModelFileError(f"{architecture} hyperparameter {name} must be a positive number, got {value!r}")
+    stop, spacing = hyperparameters.get("rbf_stop"), hyperparameters.get("rbf_spacing")
+    if stop is not None and spacing is not None and stop / spacing > _LARGEST_EXPANSION:
+        raise ModelFileError(f"rbf_stop / rbf_spacing asks for {stop / spacing:.0f} Gaussians; at most "
+                             f"{_LARGEST_EXPANSION} are allowed")
+
+
 def build_model(architecture: str, hyperparameters: dict[str, Any]) -> AtomisticModel:
     """An untrained model of the given architecture (``"schnet"`` or ``"dtnn"``)."""
     if architecture not in ARCHITECTURES:
@@ -77,6 +107,7 @@ def build_model(architecture: str, hyperparameters: dict[str, Any]) -> Atomistic
         raise ModelFileError(
             f"{architecture} has no hyperparameters {sorted(unknown)}; the file may come from a newer insight"
         )
+    _check_hyperparameters(architecture, hyperparameters)
     try:
         return cls(cls.Config(**hyperparameters))
     except (TypeError, ValueError) as err:
@@ -127,9 +158,27 @@ def load_split(model_name_or_folder: str | os.PathLike) -> dict[str, np.ndarray]
         return {k: data[k] for k in data.files}
 
 
+def _as_path(name_or_path: Any) -> Path:
+    if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():
+        raise ModelFileError(f"a model is given by a bundled name or a folder path, got {name_or_path!r}")
+    try:
+        path = Path(name_or_path).expanduser()
+        path.exists()  # raises for names the file system cannot hold (too long, NUL bytes)
+    except (OSError, ValueError) as err:
+        raise ModelFileError(f"{str(name_or_path)[:80]!r} cannot be a model name or path: {err}") from err
+    return path
+
+
+def _looks_like_torch_file(path: Path) -> bool:
+    """A file written by torch.save: a zip archive, or a pickle of the legacy format."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    return head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"
+
+
 def resolve_model_folder(name_or_path: str | os.PathLike) -> Path:
     """The folder of a model given as a folder, one of its files, or a bundled name or alias."""
-    path = Path(name_or_path).expanduser()
+    path = _as_path(name_or_path)
     if path.is_file() and path.name in (WEIGHTS_FILE, CARD_FILE):
         path = path.parent
     if path.is_dir():
@@ -142,6 +191,25 @@ def resolve_model_folder(name_or_path: str | os.PathLike) -> Path:
     raise ModelFileError(
         f"no model {str(name_or_path)!r}: not a model folder and not a bundled name (bundled: {available})"
     )
+
+
+def _check_card_against_model(card: ModelCard, model: AtomisticModel, where: Path) -> None:
+    """The card's elements and unit must be possible for its weights and training data."""
+    if card.elements is not None and any(not 1 <= z <= model.config.max_z for z in card.elements):
+        raise ModelFileError(f"{where}: elements {list(card.elements)} include atomic numbers outside the model's "
+                             f"embedding (1-{model.config.max_z})")
+    if card.dataset is None:
+        return
+    if card.elements is None:
+        raise ModelFileError(f"{where} records training on {card.dataset} but no 'elements'; the card is damaged")
+    kind = dataset_entry(card.dataset).kind
+    if kind.elements is not None and not set(card.elements) <= set(kind.elements):
+        extra = sorted(set(card.elements) - set(kind.elements))
+        raise ModelFileError(f"{where}: elements {extra} do not occur in {card.dataset}, on which the model was "
+                             "trained; the card is damaged")
+    if card.target in kind.properties and card.energy_unit != kind.properties[card.target].unit:
+        raise ModelFileError(f"{where}: {card.dataset} gives {card.target} in {kind.properties[card.target].unit}, "
+                             f"but the card says {card.energy_unit}; the card is damaged")
 
 
 def load_model(
@@ -169,8 +237,11 @@ def load_model(
     AtomisticModel
         In evaluation mode, with its card in ``model.card``.
     """
-    path = Path(name_or_path).expanduser()
+    path = _as_path(name_or_path)
     if path.is_file() and path.name not in (WEIGHTS_FILE, CARD_FILE):
+        if not _looks_like_torch_file(path):
+            raise ModelFileError(f"{path} is neither a model folder (card.json + weights.safetensors) nor a "
+                                 "SchNetPack model file; give a bundled name (insight models) or a model folder")
         model = load_schnetpack(path, trust=trust)
         if dtype is not None:
             model = model.to(dtype)
@@ -186,10 +257,18 @@ def load_model(
         state = load_file(str(weights_path), device="cpu")
     except (SafetensorError, OSError) as err:
         raise ModelFileError(f"{weights_path} is not a readable safetensors file: {err}") from err
+    for name, tensor in state.items():
+        if not tensor.is_floating_point():
+            raise ModelFileError(f"{weights_path}: tensor {name} is {tensor.dtype}, not floating point; the file is "
+                                 "damaged or not an insight model")
+        if not torch.isfinite(tensor).all():
+            raise ModelFileError(f"{weights_path}: tensor {name} holds NaN or infinite values; the weights are "
+                                 "damaged (retrain or restore the file)")
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as err:
         raise ModelFileError(f"{weights_path} does not match the architecture in {card_path}: {err}") from err
+    _check_card_against_model(card, model, card_path)
     model.card = card
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 
 import torch
 from torch import nn
@@ -12,6 +14,7 @@ __all__ = [
     "ShiftedSoftplus",
     "GaussianRBF",
     "windowed_linear",
+    "dense_expansion",
     "CosineCutoff",
     "Dense",
     "scatter_sum",
@@ -92,12 +95,31 @@ class _WindowedGaussianLinear(torch.autograd.Function):
         for (start, stop, first, last), (values, offset) in zip(ctx.bins, ctx.saved):
             grad_rows = grad_out[start:stop]
             if grad_weight is not None:
-                grad_weight[:, first:last] += grad_rows.t() @ values
+                grad_weight[:, first:last].addmm_(grad_rows.t(), values)
             if grad_distances is not None:
                 # d/dd exp(-gamma (d - mu)^2) = -2 gamma (d - mu) exp(-gamma (d - mu)^2)
                 product = (grad_rows @ weight[:, first:last]) * values * offset
                 grad_distances[start:stop] = product.sum(1) * (-2.0 * ctx.gamma)
         return grad_distances, grad_weight, None, None, None
+
+
+_expansion = threading.local()
+
+
+@contextlib.contextmanager
+def dense_expansion():
+    """Within this block (in this thread) models use the dense Gaussian expansion: for functorch transforms
+    (``torch.func.jvp``, ``vmap``), which the windowed expansion's custom autograd function does not support."""
+    previous = getattr(_expansion, "dense", False)
+    _expansion.dense = True
+    try:
+        yield
+    finally:
+        _expansion.dense = previous
+
+
+def dense_expansion_requested() -> bool:
+    return getattr(_expansion, "dense", False)
 
 
 def windowed_linear(rbf: GaussianRBF, distances: torch.Tensor, weight: torch.Tensor,
@@ -109,7 +131,7 @@ def windowed_linear(rbf: GaussianRBF, distances: torch.Tensor, weight: torch.Ten
     bin_of = torch.floor(distances.detach() / rbf.window_bin).long()
     in_order = bool((bin_of[1:] >= bin_of[:-1]).all())
     order = None if in_order else torch.argsort(bin_of)
-    sorted_distances = distances if in_order else distances[order]
+    sorted_distances = distances if in_order else distances.index_select(0, order)
     values, counts = torch.unique_consecutive(bin_of if in_order else bin_of[order], return_counts=True)
     bins, start = [], 0
     for b, count in zip(values.tolist(), counts.tolist()):
@@ -119,8 +141,8 @@ def windowed_linear(rbf: GaussianRBF, distances: torch.Tensor, weight: torch.Ten
         bins.append((start, start + count, first, last))  # an empty window (far beyond the grid) gives zeros
         start += count
     out = _WindowedGaussianLinear.apply(sorted_distances, weight, rbf.centers, float(rbf.gamma), bins)
-    if not in_order:
-        out = out[torch.argsort(order)]
+    if not in_order:  # index_select rather than out[...]: its backward is a fast index_add_
+        out = out.index_select(0, torch.argsort(order))
     return out if bias is None else out + bias
 
 
@@ -177,8 +199,10 @@ class DistanceTable:
         self.tables = [values.contiguous()] if self.is_tensor else [v.contiguous() for v in values]
 
     def __call__(self, distances: torch.Tensor):
-        position = (distances / self.spacing).clamp(min=0.0, max=self.n_rows - 3.000001)
-        lower = position.floor()
+        # The last interval starts at row n_rows - 4 (its four rows end at the table's last one). Clamping the
+        # integer part, not the position, keeps every index in range whatever float32 rounds n_rows - 3 to.
+        position = (distances / self.spacing).clamp(min=0.0, max=self.n_rows - 3)
+        lower = position.floor().clamp(max=self.n_rows - 4)
         t = position - lower
         first = lower.long()  # row of grid point lower - 1 (the grid starts one step below zero)
         index = torch.stack([first, first + 1, first + 2, first + 3], dim=1)

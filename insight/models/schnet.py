@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .base import AtomisticModel, PairGeometry
-from .layers import Dense, ShiftedSoftplus, scatter_sum, windowed_linear
+from .layers import Dense, ShiftedSoftplus, scatter_sum, dense_expansion_requested, windowed_linear
 
 __all__ = ["SchNet", "SchNetConfig"]
 
@@ -42,6 +42,10 @@ class SchNetConfig:
         Multiply filters by a cosine cutoff so they vanish smoothly at ``cutoff``.
     neighbor_average
         Divide each cfconv sum by the receiver's number of neighbours (periodic SchNet, Eq. 4.14).
+    neighbor_weighting
+        What the average of ``neighbor_average`` divides by: ``"count"``, the number of neighbours as in
+        Eq. 4.14 (the energy jumps where a neighbour crosses the cutoff), or ``"cutoff"``, the sum of the
+        neighbours' cosine-cutoff weights, which fade in and out smoothly (needs ``cosine_cutoff``).
     pooling
         ``"sum"`` for extensive targets such as energies, ``"mean"`` for intensive ones.
     n_output_hidden
@@ -66,6 +70,7 @@ class SchNetConfig:
     cutoff: float | None = None
     cosine_cutoff: bool = False
     neighbor_average: bool = False
+    neighbor_weighting: str = "count"
     pooling: str = "sum"
     n_output_hidden: int = 32
     filter_last_activation: bool = True
@@ -74,6 +79,10 @@ class SchNetConfig:
     output_activation: str = "ssp"
 
     def __post_init__(self) -> None:
+        if self.neighbor_weighting not in ("count", "cutoff"):
+            raise ValueError(f"neighbor_weighting must be 'count' or 'cutoff', got {self.neighbor_weighting!r}")
+        if self.neighbor_weighting == "cutoff" and not self.cosine_cutoff:
+            raise ValueError("neighbor_weighting='cutoff' weights neighbours by the cosine cutoff: set cosine_cutoff")
         for name in ("activation", "output_activation"):
             if getattr(self, name) not in ACTIVATIONS:
                 raise ValueError(f"{name} must be one of {', '.join(ACTIVATIONS)}, got {getattr(self, name)!r}")
@@ -114,27 +123,29 @@ class InteractionBlock(nn.Module):
         y_senders: torch.Tensor,
         filters: torch.Tensor,
         pairs: PairGeometry,
-        neighbor_average: bool,
+        neighbors: torch.Tensor | None,
     ) -> torch.Tensor:
-        """``sum_j y_j * W(r_i - r_j)`` (Eq. 4.5), averaged over neighbours for crystals (Eq. 4.14)."""
+        """``sum_j y_j * W(r_i - r_j)`` (Eq. 4.5), divided by ``neighbors`` (per receiver) for crystals (Eq. 4.14)."""
         if pairs.dense_senders is not None:
             summed = (filters.view(pairs.n_receivers, pairs.dense_senders, -1) * y_senders).sum(1)
         elif pairs.mirrored and 2 * filters.shape[0] == pairs.idx_i.shape[0]:
             # Filters of the first half only: each unordered pair sends both ways with the same filter.
             half = filters.shape[0]
             first, second = pairs.idx_i[:half], pairs.idx_j[:half]
-            to_first, to_second = y_senders[second] * filters, y_senders[first] * filters
+            # index_select: its backward is index_add_, much faster on CPU than the index_put of y[idx]
+            to_first = y_senders.index_select(0, second) * filters
+            to_second = y_senders.index_select(0, first) * filters
             if pairs.weights is not None:
                 to_first = to_first * pairs.weights[:half, None]
                 to_second = to_second * pairs.weights[half:, None]
             summed = scatter_sum(to_first, first, pairs.n_receivers).index_add_(0, second, to_second)
         else:
-            messages = y_senders[pairs.idx_j] * filters
+            messages = y_senders.index_select(0, pairs.idx_j) * filters
             if pairs.weights is not None:
                 messages = messages * pairs.weights[:, None]
             summed = scatter_sum(messages, pairs.idx_i, pairs.n_receivers)
-        if neighbor_average:
-            summed = summed / pairs.count().clamp(min=1.0)[:, None]
+        if neighbors is not None:
+            summed = summed / neighbors[:, None]
         return summed
 
     def forward(
@@ -143,9 +154,9 @@ class InteractionBlock(nn.Module):
         x_senders: torch.Tensor,
         filters: torch.Tensor,
         pairs: PairGeometry,
-        neighbor_average: bool,
+        neighbors: torch.Tensor | None,
     ) -> torch.Tensor:
-        v = self.cfconv(self.in2f(x_senders), filters, pairs, neighbor_average)
+        v = self.cfconv(self.in2f(x_senders), filters, pairs, neighbors)
         return x_receivers + self.dense(self.f2out(v))
 
 
@@ -181,7 +192,7 @@ class SchNet(AtomisticModel):
         the same filters to round-off at a fraction of the cost; ``False`` is the dense product of Fig. 4.2.
         """
         windowed = self.windowed_expansion if windowed is None else windowed
-        if windowed and distances.dim() == 1 and len(distances):
+        if windowed and distances.dim() == 1 and len(distances) and not dense_expansion_requested():
             first_layers = [block.filter_network.layers[0] for block in self.interactions]
             hidden = windowed_linear(self.rbf, distances, torch.cat([layer.weight for layer in first_layers]),
                                      torch.cat([layer.bias for layer in first_layers]))
@@ -196,7 +207,18 @@ class SchNet(AtomisticModel):
         return filters
 
     def interact(self, t, x_receivers, x_senders, pairs, features):
-        return self.interactions[t](x_receivers, x_senders, features[t], pairs, self.config.neighbor_average)
+        return self.interactions[t](x_receivers, x_senders, features[t], pairs, self.neighbor_norm(pairs))
+
+    def neighbor_norm(self, pairs: PairGeometry) -> torch.Tensor | None:
+        """What each receiver's cfconv sum is divided by (Eq. 4.14), or ``None`` without neighbour averaging."""
+        if not self.config.neighbor_average:
+            return None
+        if self.config.neighbor_weighting == "count":
+            return pairs.count().clamp(min=1.0)
+        weights = self.cosine(pairs.distances)
+        if pairs.dense_senders is not None:
+            return weights.view(pairs.n_receivers, -1).sum(1).clamp(min=1e-6)
+        return scatter_sum(weights, pairs.idx_i, pairs.n_receivers).clamp(min=1e-6)
 
     def atomwise_output(self, x: torch.Tensor) -> torch.Tensor:
         return self.output_network(x).squeeze(-1)

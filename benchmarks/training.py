@@ -1,0 +1,138 @@
+"""Training throughput: molecules per second of a full training step (forward, backward, Adam) on QM9 batches.
+
+    python benchmarks/training.py                       # SchNet T=6 F=64 and DTNN T=3, 1 and 2 threads
+    python benchmarks/training.py --threads 1 --steps 60
+    python benchmarks/training.py --processes 2           # DDP scaling: 2 processes (gloo) against 1
+
+Compares, in one run and on the same batches, the dense Gaussian expansion of the thesis
+(``model.windowed_expansion = False``, what every step computed before) with the windowed expansion that
+training now uses, and prints the ratio. Batches are 32 random QM9 molecules with all pairs, as in
+``insight train``; the first steps of each path are warm-up and not timed. Both paths alternate in rounds so
+that other load on the machine affects them alike; the best round counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+import insight
+from insight.data.qm9 import load_qm9
+
+MODELS = {
+    "SchNet T=6, F=64": lambda: insight.SchNet(n_interactions=6),
+    "DTNN T=3": lambda: insight.DTNN(n_interactions=3),
+}
+
+
+def steps_per_second(build, windowed: bool, batches, warmup: int) -> float:
+    torch.manual_seed(0)
+    model = build()
+    model.windowed_expansion = windowed
+    optimizer = torch.optim.Adam(model.parameters(), lr=5e-4)
+
+    def step(batch, targets):
+        loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    for batch, targets in batches[:warmup]:
+        step(batch, targets)
+    started = time.perf_counter()
+    for batch, targets in batches[warmup:]:
+        step(batch, targets)
+    return (len(batches) - warmup) / (time.perf_counter() - started)
+
+
+def _ddp_worker(rank: int, size: int, port: int, steps: int, batch_size: int, results) -> None:
+    """One process of a DDP run: its shard of every batch, gradients averaged by DDP (as ``insight train``)."""
+    import os
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    torch.distributed.init_process_group("gloo", rank=rank, world_size=size)
+    qm9 = load_qm9(progress=False)
+    data = qm9.pack("U0", None)
+    rng = np.random.default_rng(0)
+    batches = [rng.choice(len(qm9), batch_size, replace=False) for _ in range(5 + steps)]
+    torch.manual_seed(0)
+    model = torch.nn.parallel.DistributedDataParallel(insight.SchNet(n_interactions=6))
+    optimizer = torch.optim.Adam(model.parameters(), lr=5e-4)
+    for k, rows in enumerate(batches):
+        if k == 5:
+            torch.distributed.barrier()
+            started = time.perf_counter()
+        batch, targets = data.batch(rows[rank::size])
+        loss = ((model(batch).energy - targets) ** 2).sum() * (size / len(rows))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    torch.distributed.barrier()
+    if rank == 0:
+        results.put(steps * batch_size / (time.perf_counter() - started))
+    torch.distributed.destroy_process_group()
+
+
+def ddp_scaling(max_processes: int, steps: int, batch_size: int) -> None:
+    import socket
+
+    import torch.multiprocessing as mp
+
+    context = mp.get_context("spawn")
+    print("| SchNet T=6, F=64, batch 32 | molecules/s | scaling |")
+    print("|---|---|---|")
+    single = None
+    for size in range(1, max_processes + 1):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        results = context.SimpleQueue()
+        mp.start_processes(_ddp_worker, args=(size, port, steps, batch_size, results), nprocs=size,
+                           start_method="spawn")
+        rate = results.get()
+        single = single or rate
+        print(f"| {size} process{'es' if size > 1 else ''} (gloo, 1 thread each) | {rate:.0f} | "
+              f"{rate / single:.2f}x |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--steps", type=int, default=40, help="timed steps per path and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--processes", type=int, default=None,
+                        help="instead: DDP scaling from 1 to this many processes (windowed path)")
+    args = parser.parse_args()
+    if args.processes:
+        ddp_scaling(args.processes, args.steps, args.batch_size)
+        return
+    qm9 = load_qm9()
+    data = qm9.pack("U0", None)
+    rng = np.random.default_rng(0)
+    warmup = 5
+    batches = [data.batch(rng.choice(len(qm9), args.batch_size, replace=False))
+               for _ in range(warmup + args.steps)]
+    pairs = np.mean([len(batch.idx_i) // 2 for batch, _ in batches])
+    print(f"QM9 batches of {args.batch_size} molecules, {pairs:.0f} atom pairs on average; best of {args.rounds} "
+          "rounds\n")
+    print("| model | threads | dense expansion (molecules/s) | windowed (molecules/s) | ratio |")
+    print("|---|---|---|---|---|")
+    for threads in args.threads:
+        torch.set_num_threads(threads)
+        for name, build in MODELS.items():
+            best = {False: 0.0, True: 0.0}
+            for _ in range(args.rounds):
+                for windowed in (False, True):
+                    rate = steps_per_second(build, windowed, batches, warmup) * args.batch_size
+                    best[windowed] = max(best[windowed], rate)
+            print(f"| {name} | {threads} | {best[False]:.0f} | {best[True]:.0f} | {best[True] / best[False]:.2f}x |",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
