@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 ROOT = Path(__file__).resolve().parent.parent
 FULL_OUTPUT = ROOT / "docs" / "figures"
 QUICK_OUTPUT = ROOT / "build" / "analyses-quick"

@@ -12,8 +12,8 @@ from _common import start
 
 import insight
 from insight.data.qm9 import load_qm9
-from insight.plots.accuracy import isomer_figure
 from insight.models.files import load_split
+from insight.plots.accuracy import isomer_figure
 from insight.thesis import ISOMER_FORMULA
 
 MODEL = "dtnn-qm9"

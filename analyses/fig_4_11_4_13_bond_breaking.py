@@ -13,8 +13,8 @@ from _common import start
 
 import insight
 from insight.data.qm9 import load_qm9
-from insight.plots.sensitivity import sensitivity_figure
 from insight.models.files import load_split
+from insight.plots.sensitivity import sensitivity_figure
 from insight.zoo import find_models
 
 PAIRS = (("C", "C"), ("C", "H"), ("H", "H"))

@@ -16,8 +16,8 @@ from _common import start
 import insight
 from insight.analysis.baselines import fit_sine_matrix_model
 from insight.data.flla import load_flla
-from insight.plots.accuracy import error_distribution_figure
 from insight.models.files import load_split
+from insight.plots.accuracy import error_distribution_figure
 from insight.thesis import MP_FORMATION_MAE
 
 MODEL = "schnet-mp"

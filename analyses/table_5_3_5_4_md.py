@@ -13,8 +13,8 @@ import pandas as pd
 from _common import md_evaluation_frames, start
 
 import insight
-from insight.plots.accuracy import md_errors_figure
 from insight.evaluation import evaluate, test_metrics
+from insight.plots.accuracy import md_errors_figure
 from insight.thesis import MD17_MAE_N1000
 from insight.zoo import find_models
 

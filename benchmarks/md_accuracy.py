@@ -14,9 +14,10 @@ import argparse
 from pathlib import Path
 
 import insight
-from insight.models.files import pretrained_dir
 from insight.evaluation import test_metrics
+from insight.models.files import pretrained_dir
 from insight.thesis import MD17_MAE_N1000
+
 
 def folders(runs: Path) -> list[Path]:
     found = [p for p in sorted(pretrained_dir().iterdir()) if (p / "card.json").is_file()]

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from ase.data import covalent_radii
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from .errors import StructureError
 from .structures import OVERLAP_DISTANCE, Structure
@@ -212,10 +214,21 @@ def check_overlaps(structure: Structure, min_distance: float = OVERLAP_DISTANCE)
 def count_fragments(structure: Structure, tolerance: float = 1.25) -> int:
     """How many molecules a (non-periodic) structure holds: atoms are bonded when closer than ``tolerance`` times
     the sum of their covalent radii (ASE's table)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     radii = covalent_radii[structure.numbers]
+    if len(structure) <= _DENSE_LIMIT:  # small molecules: grow each molecule from one atom over the bond matrix
+        bonded = structure.distances() < tolerance * (radii[:, None] + radii[None, :])
+        unreached, count = np.ones(len(structure), dtype=bool), 0
+        while unreached.any():
+            count += 1
+            grown = np.zeros(len(structure), dtype=bool)
+            grown[np.argmax(unreached)] = True
+            while True:
+                wider = grown | bonded[grown].any(axis=0)
+                if (wider == grown).all():
+                    break
+                grown = wider
+            unreached &= ~grown
+        return count
     pairs = neighbor_pairs(structure.replace(cell=None, pbc=(False, False, False)),
                            cutoff=float(2 * tolerance * radii.max()) + 1e-6)
     bonded = pairs.distances(structure) < tolerance * (radii[pairs.idx_i] + radii[pairs.idx_j])

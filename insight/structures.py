@@ -16,7 +16,6 @@ from ase.data import chemical_symbols as _CHEMICAL_SYMBOLS
 
 from .errors import StructureError
 
-
 __all__ = ["Structure", "StructureError", "atomic_number", "element_symbol", "hill_formula"]
 
 MAX_ATOMIC_NUMBER = 118

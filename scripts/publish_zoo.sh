@@ -26,7 +26,8 @@ md_trajectory() {  # the description of data generated here
 case "${1:-}" in
     qm9)
         publish schnet-qm9-T6 schnet-qm9-t6 "SchNet (T=6, F=64, no cutoff) on QM9 U0, 110k training molecules." \
-            --note "Plateau halving of the learning rate for 2.8 h, then the budget schedule (linear decay to 0 at 5.0 h)."
+            --note "Plateau halving of the learning rate for 2.8 h, then the budget schedule (linear decay to 0 at 5.25 h)." \
+            --note "Then a warm restart: 2e-4 decaying linearly to 0 at 8.25 h, validating and publishing an exponential moving average of the weights (decay 0.999)."
         ;;
     md)
         for molecule in ethanol malonaldehyde benzene; do

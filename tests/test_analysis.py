@@ -335,9 +335,7 @@ def test_block_similarity_of_identical_and_independent_blocks():
 
 
 def test_path_linearity_by_hand():
-    from insight.analysis.alchemy import path_linearity
-
-    from insight.analysis.alchemy import AlchemicalPath
+    from insight.analysis.alchemy import AlchemicalPath, path_linearity
 
     def path(table):
         return AlchemicalPath(table, "kcal/mol", False, frames=None)

@@ -6,11 +6,11 @@ import base64
 
 import pytest
 from conftest import DATA, small_model
-
-import insight
 from insight_app.main import build_parser_defaults
 from insight_app.state import Workbench
 from insight_app.workbench import MAX_UPLOAD_BYTES, UserError, _parse_upload
+
+import insight
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import torch
 from conftest import DATA
-from insight.testing import assert_invariant
 
 import insight
 from insight.data import flla as flla_module
 from insight.data.flla import FLLAError, fetch_flla, flla_split, load_flla, parse_flla_csv, reduced_composition
 from insight.data.packed import PackedStructures
+from insight.testing import assert_invariant
 from insight.training import TrainingConfig, apply_dataset_defaults, train
 
 HEAD = DATA / "flla_head.csv"

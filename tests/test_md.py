@@ -9,10 +9,10 @@ from conftest import DATA
 
 import insight
 from insight.data.md import METHOD, Trajectory, generate_md
-from insight.evaluation import evaluate
-from insight.units import EV_TO_KCAL_MOL
 from insight.data.splits import random_split
+from insight.evaluation import evaluate
 from insight.training import TrainingConfig, train
+from insight.units import EV_TO_KCAL_MOL
 
 FIXTURE = DATA / "ethanol_md40.npz"
 
@@ -93,8 +93,8 @@ def test_energy_only_training_does_not_learn_forces_as_well(ethanol, tmp_path):
 
 
 def test_rho_without_forces_is_refused(tmp_path):
-    from insight.data.qm9 import parse_qm9_csv
     from insight.data.packed import PackedStructures
+    from insight.data.qm9 import parse_qm9_csv
 
     qm9 = parse_qm9_csv([DATA / "qm9_head40.csv"])
     data = PackedStructures(qm9.numbers, qm9.positions, qm9.offsets, qm9.target("U0"), None)

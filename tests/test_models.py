@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 from conftest import DATA, aspirin, random_crystal, silicon, small_model
-from insight.testing import assert_invariant
 
 import insight
 from insight.neighbors import NeighborPairs, neighbor_pairs
+from insight.testing import assert_invariant
 
 # -- invariances --------------------------------------------------------------------
 

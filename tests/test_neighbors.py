@@ -103,3 +103,21 @@ def test_probe_pairs_of_a_crystal_find_every_image_within_cutoff():
 def test_periodic_structure_needs_a_cutoff():
     with pytest.raises(insight.StructureError, match="finite cutoff"):
         neighbor_pairs(silicon())
+
+
+def test_fragment_count_by_both_paths_agrees_with_scipy(monkeypatch):
+    """Molecules grown over the bond matrix (small structures) and over a neighbour list agree with scipy."""
+    from ase.data import covalent_radii
+    from scipy.sparse.csgraph import connected_components
+
+    import insight.neighbors as neighbors
+
+    rng = np.random.default_rng(3)
+    for n, box in ((12, 6.0), (40, 9.0), (120, 14.0)):
+        structure = insight.Structure(rng.choice([1, 6, 8], n), rng.random((n, 3)) * box)
+        radii = covalent_radii[structure.numbers]
+        expected = connected_components(structure.distances() < 1.25 * (radii[:, None] + radii[None, :]))[0]
+        assert neighbors.count_fragments(structure) == expected
+        monkeypatch.setattr(neighbors, "_DENSE_LIMIT", 0)  # the neighbour-list path
+        assert neighbors.count_fragments(structure) == expected
+        monkeypatch.undo()

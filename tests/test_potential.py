@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 from conftest import aspirin, random_crystal, small_model
-from insight.testing import random_rotation
 
 import insight
 from insight.analysis.potential import (
@@ -20,6 +19,7 @@ from insight.analysis.potential import (
     write_surface,
 )
 from insight.plots.potential import isosurface_figure, planar_cut_figure
+from insight.testing import random_rotation
 
 
 @pytest.mark.parametrize("kind", ["schnet", "dtnn"])

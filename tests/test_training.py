@@ -11,8 +11,8 @@ import torch
 from conftest import DATA
 
 import insight
-from insight.data.qm9 import ATOM_REFERENCES_HARTREE, HARTREE_TO_KCAL_MOL, parse_qm9_csv, qm9_split
 from insight.data.packed import PackedStructures
+from insight.data.qm9 import ATOM_REFERENCES_HARTREE, HARTREE_TO_KCAL_MOL, parse_qm9_csv, qm9_split
 from insight.evaluation import evaluate
 from insight.models.files import load_split
 from insight.training import TrainingConfig, train

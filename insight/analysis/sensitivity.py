@@ -13,8 +13,8 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.integrate import trapezoid
 import torch
+from scipy.integrate import trapezoid
 
 from ..batch import collate
 from ..models.base import AtomisticModel

@@ -25,10 +25,10 @@ import tarfile
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
-from types import MappingProxyType
-from math import gcd
 from functools import reduce
+from math import gcd
 from pathlib import Path
+from types import MappingProxyType
 from typing import Sequence
 
 import numpy as np

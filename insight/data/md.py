@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from pathlib import Path
+from types import MappingProxyType
 from typing import Callable
 
 import numpy as np

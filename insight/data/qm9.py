@@ -16,8 +16,8 @@ import ast
 import importlib.util
 import json
 from dataclasses import dataclass
-from types import MappingProxyType
 from pathlib import Path
+from types import MappingProxyType
 from typing import Sequence
 
 import numpy as np

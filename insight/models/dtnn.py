@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from .base import AtomisticModel
-from .layers import Dense, scatter_sum, dense_expansion_requested, windowed_linear
+from .layers import Dense, dense_expansion_requested, scatter_sum, windowed_linear
 
 __all__ = ["DTNN", "DTNNConfig"]
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from .base import AtomisticModel, PairGeometry
-from .layers import Dense, ShiftedSoftplus, scatter_sum, dense_expansion_requested, windowed_linear
+from .layers import Dense, ShiftedSoftplus, dense_expansion_requested, scatter_sum, windowed_linear
 
 __all__ = ["SchNet", "SchNetConfig"]
 
