@@ -8,7 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 extras="${1:-}"
 stamp=".venv/.installed-$(sha1sum < pyproject.toml | cut -c1-12)"
-wanted="${extras//[^a-z,]/}"
+wanted="${extras//[^a-z0-9,]/}"
 missing=""
 for extra in ${wanted//,/ }; do
     grep -qx "$extra" "$stamp" 2>/dev/null || missing="$missing $extra"
