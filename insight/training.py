@@ -186,6 +186,11 @@ class _Processes:
         torch.distributed.broadcast(tensor, src=0)
         return tensor.tolist()
 
+    def wait_for_main(self) -> None:
+        """Let every process pass only once rank 0 has written what the others read next."""
+        if self.size > 1:
+            torch.distributed.barrier()
+
     def leave(self) -> None:
         if self.owns_group:
             torch.distributed.destroy_process_group()
@@ -268,6 +273,7 @@ def train(
         raise ValueError(f"the batch of {config.batch_size} must split evenly over {processes.size} processes")
     if processes.main:
         config_path.write_text(json.dumps(asdict(config), indent=2) + "\n")
+    processes.wait_for_main()
     torch.manual_seed(config.seed)
 
     model = build_model(config.architecture, config.hyperparameters)
@@ -331,7 +337,7 @@ def train(
 
     best_dir = output / "best"
     base_card = ModelCard(name=config.name or output.name, architecture=config.architecture, energy_unit=unit,
-                          target=config.target, elements=elements)
+                          target=target, elements=elements)
     if card is not None:
         base_card = base_card.replace(**card)
     started = time.time() - state["seconds"]
