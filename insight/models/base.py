@@ -133,7 +133,7 @@ class AtomisticModel(nn.Module):
     architecture: ClassVar[str]
     Config: ClassVar[type]
     #: Expand distances only in the Gaussians that are not negligible (see
-    #: :meth:`~insight.models.layers.GaussianRBF.window`): the same pair features to round-off, several times
+    #: :func:`~insight.models.layers.windowed_linear`): the same pair features to round-off, several times
     #: cheaper. ``False`` gives the dense expansion of the thesis (also used, automatically, to train on forces).
     windowed_expansion: bool = True
 
