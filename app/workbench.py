@@ -210,6 +210,7 @@ def build_layout(bench: Workbench) -> html.Div:
                 ]),
                 _message("input-message"),
                 html.Div(first_title, id="structure-title", className="summary"),
+                html.Ul(id="domain-warnings", className="warnings"),
                 dcc.RadioItems(id="color-by", options=[{"label": "colour by element", "value": "element"},
                                                        {"label": "colour by E_i", "value": "energy"}],
                                value="energy", inline=True),
@@ -261,8 +262,7 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
             highlight = [int(a) for a in row["ring"].split("-")]
         else:
             return no_update, no_update, ""
-        insight.check_overlaps(structure)
-        bench.model(model_name).check_elements(structure.numbers)
+        bench.model(model_name).domain_warnings(structure)  # refuses what the model cannot take; the view warns
         return structure_to_json(structure), highlight, ""
 
     @app.callback(Output("qm9-results", "options"), Output("qm9-results", "value"), Output("input-message",
@@ -293,18 +293,19 @@ def register_callbacks(app: dash.Dash, bench: Workbench) -> None:  # noqa: C901 
     # -- the shared structure view ----------------------------------------------------------------
     @app.callback(
         Output("structure-view", "figure"), Output("structure-title", "children"),
-        Output("partition-message", "children"),
+        Output("domain-warnings", "children"), Output("partition-message", "children"),
         Input("structure", "data"), Input("model", "value"), Input("color-by", "value"), Input("pair-atoms", "value"),
         Input("highlight", "data"), prevent_initial_call=True,
     )
-    @reports_errors(3)
+    @reports_errors(4)
     def draw_structure(data, model_name, color_by, selection, highlight):
         if not data:
-            return _EMPTY, "", ""
+            return _EMPTY, "", [], ""
+        structure = structure_from_json(data)
         marked = list(selection or []) + list(highlight or [])
-        figure, title = _structure_view(bench, structure_from_json(data), model_name, color_by, marked,
-                                        data.get("name"))
-        return figure, title, ""
+        figure, title = _structure_view(bench, structure, model_name, color_by, marked, data.get("name"))
+        cautions = [html.Li(text) for text in bench.model(model_name).domain_warnings(structure)]
+        return figure, title, cautions, ""
 
     @app.callback(Output("pair-atoms", "value"), Output("pair-atoms", "options"),
                   Input("structure-view", "clickData"), Input("structure", "data"), State("pair-atoms", "value"))

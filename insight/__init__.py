@@ -77,7 +77,7 @@ from .analysis.sensitivity import (
 from .batch import Batch, collate
 from .data.base import Dataset, Property
 from .data.registry import dataset_names, load_dataset
-from .errors import DatasetError, InsightError, MissingExtraError, ModelFileError, StructureError
+from .errors import ArgumentError, DatasetError, InsightError, MissingExtraError, ModelFileError, StructureError
 from .evaluation import Evaluation, evaluate, test_metrics
 from .examples import example, example_names
 from .io import StructureFileError, from_smiles, parse, read, write_xyz
@@ -165,6 +165,7 @@ __all__ = [
     "with_totals",
     "write_surface",
     # core
+    "ArgumentError",
     "Dataset",
     "DatasetError",
     "InsightError",

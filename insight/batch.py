@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from .errors import ArgumentError, StructureError
 from .neighbors import NeighborPairs, neighbor_pairs
 from .structures import Structure
 
@@ -94,11 +95,11 @@ def collate(
     if isinstance(structures, Structure):
         structures = [structures]
     if len(structures) == 0:
-        raise ValueError("cannot make a batch of zero structures")
+        raise StructureError("cannot make a batch of zero structures")
     if pairs is None:
         pairs = [neighbor_pairs(s, cutoff) for s in structures]
     elif len(pairs) != len(structures):
-        raise ValueError(f"got {len(pairs)} pair lists for {len(structures)} structures")
+        raise ArgumentError(f"got {len(pairs)} pair lists for {len(structures)} structures")
     counts = np.array([len(s) for s in structures])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     mirrored = all(p.mirrored for p in pairs)

@@ -16,7 +16,7 @@ from ase.md.velocitydistribution import Stationary, ZeroRotation, thermalize_mom
 from ase.md.verlet import VelocityVerlet
 from ase.optimize import BFGS, FIRE
 
-from .errors import DomainWarning, StructureError
+from .errors import ArgumentError, DomainWarning, StructureError
 from .models.base import AtomisticModel
 from .structures import Structure
 from .units import ENERGY_UNITS_IN_EV
@@ -42,8 +42,8 @@ class InsightCalculator(Calculator):
         super().__init__(**kwargs)
         unit = model.energy_unit
         if unit not in ENERGY_UNITS_IN_EV:
-            raise ValueError(f"model energy unit {unit!r} has no conversion to eV; known units: "
-                             f"{', '.join(ENERGY_UNITS_IN_EV)} (set energy_unit in its card)")
+            raise ArgumentError(f"model energy unit {unit!r} has no conversion to eV; known units: "
+                                f"{', '.join(ENERGY_UNITS_IN_EV)} (set energy_unit in its card)")
         self.model = model
         self.to_ev = ENERGY_UNITS_IN_EV[unit]
         config = model.config
@@ -79,7 +79,10 @@ def relax(model: AtomisticModel, structure: Structure, fmax: float = 0.01, steps
         ``"BFGS"`` or ``"FIRE"`` (see :data:`OPTIMIZERS`).
     """
     if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+        raise ArgumentError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {optimizer!r}")
+    if not fmax > 0 or steps < 0:
+        raise ArgumentError(f"relax needs a positive force threshold fmax (got {fmax}, in eV/Å) and steps >= 0 "
+                            f"(got {steps})")
     fixed = [int(i) for i in fixed]
     if any(not 0 <= i < len(structure) for i in fixed):
         raise StructureError(f"fixed atoms {fixed} must be indices of the structure's {len(structure)} atoms")
@@ -130,7 +133,11 @@ def molecular_dynamics(
         ``interval`` steps, and the frames at those steps.
     """
     if ensemble not in ("nve", "nvt"):
-        raise ValueError(f"ensemble must be 'nve' or 'nvt', got {ensemble!r}")
+        raise ArgumentError(f"ensemble must be 'nve' or 'nvt', got {ensemble!r}")
+    if steps < 1 or interval < 1 or not timestep_fs > 0 or not temperature >= 0 or not friction_per_fs >= 0:
+        raise ArgumentError(f"molecular dynamics needs steps >= 1 (got {steps}), interval >= 1 (got {interval}), a "
+                            f"positive time step (got {timestep_fs} fs), temperature >= 0 (got {temperature} K) and "
+                            f"friction >= 0 (got {friction_per_fs} per fs)")
     atoms = structure.to_ase()
     calculator = InsightCalculator(model)
     atoms.calc = calculator

@@ -6,7 +6,10 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from typing import Sequence
+
+from .errors import ArgumentError
 
 __all__ = ["main"]
 
@@ -78,7 +81,7 @@ def _parse_hyperparameters(pairs: Sequence[str]) -> dict:
     for item in pairs:
         key, _, raw = item.partition("=")
         if not raw:
-            raise ValueError(f"hyperparameter {item!r} must look like name=value, e.g. n_interactions=6")
+            raise ArgumentError(f"hyperparameter {item!r} must look like name=value, e.g. n_interactions=6")
         try:
             values[key] = json.loads(raw)
         except json.JSONDecodeError:
@@ -154,7 +157,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     if args.note:
         extra["notes"] = tuple(args.note)
     folder = publish(args.best, args.name, args.destination, description=args.description, extra=extra,
-                     refit_offset=args.refit_offset)
+                     refit_offset=args.refit_offset, progress=not args.quiet)
     from .models.card import read_card
 
     card = read_card(folder)
@@ -337,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", action="append", default=None, help="a line for the card's notes (repeatable)")
     p.add_argument("--refit-offset", action="store_true",
                    help="refit the energy offset on the training structures first (models trained on forces)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_publish)
     return parser
 
@@ -345,8 +349,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import InsightError
 
     args = build_parser().parse_args(argv)
+
+    def print_warning(message, category, filename, lineno, file=None, line=None):  # one line, no source excerpt
+        print(f"insight {args.command}: warning: {message}", file=sys.stderr)
+
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = print_warning
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print(f"insight {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -7,12 +7,16 @@ written against the built-ins keeps working.
 
 from __future__ import annotations
 
-__all__ = ["InsightError", "StructureError", "ModelFileError", "DatasetError", "MissingExtraError", "DomainWarning",
-           "require"]
+__all__ = ["InsightError", "ArgumentError", "StructureError", "ModelFileError", "DatasetError", "MissingExtraError",
+           "DomainWarning", "require"]
 
 
 class InsightError(Exception):
     """Base class of every error insight raises for bad input or a missing resource."""
+
+
+class ArgumentError(InsightError, ValueError):
+    """An argument lies outside its range (a level, a step count, an atom index, a shape, a setting's name)."""
 
 
 class StructureError(InsightError, ValueError):

@@ -19,9 +19,10 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .errors import ArgumentError
 from .structures import Structure, StructureError, atomic_number
 
-__all__ = ["StructureFileError", "read", "parse", "from_smiles", "write_xyz", "FORMATS"]
+__all__ = ["StructureFileError", "read", "parse", "from_smiles", "write_xyz", "writable_path", "FORMATS"]
 
 
 class StructureFileError(StructureError):
@@ -374,10 +375,21 @@ def _embed(mol, smiles: str, seed: int, optimize: bool):
     return mol
 
 
+def writable_path(path: str | os.PathLike) -> Path:
+    """``path`` as a Path in an existing folder, or an error that says what to create."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ArgumentError(f"cannot write {path}: the folder {path.parent} does not exist; create it first")
+    if path.is_dir():
+        raise ArgumentError(f"cannot write {path}: it is a folder; give a file name")
+    return path
+
+
 def write_xyz(path: str | os.PathLike, structures: Structure | list[Structure]) -> None:
     """Write structures as (extended, for crystals) XYZ."""
     import ase.io
 
+    path = writable_path(path)
     if isinstance(structures, Structure):
         structures = [structures]
     ase.io.write(str(path), [s.to_ase() for s in structures], format="extxyz")

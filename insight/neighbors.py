@@ -17,7 +17,7 @@ from ase.data import covalent_radii
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .errors import StructureError
+from .errors import ArgumentError, StructureError
 from .structures import OVERLAP_DISTANCE, Structure
 
 __all__ = ["NeighborPairs", "check_overlaps", "count_fragments", "neighbor_pairs", "probe_pairs"]
@@ -93,7 +93,7 @@ def neighbor_pairs(structure: Structure, cutoff: float | None = None) -> Neighbo
         With periodic images for crystals (including an atom's own images).
     """
     if cutoff is not None and not cutoff > 0:
-        raise ValueError(f"cutoff must be a positive distance in Å, got {cutoff}")
+        raise ArgumentError(f"cutoff must be a positive distance in Å, got {cutoff}")
     if not structure.is_periodic:
         if cutoff is None or len(structure) <= _DENSE_LIMIT:
             return _dense_pairs(structure.positions, cutoff)

@@ -35,6 +35,7 @@ from tqdm import tqdm
 from .data.packed import PackedStructures
 from .data.registry import dataset_entry, target_property
 from .data.splits import random_split
+from .errors import ArgumentError
 from .evaluation import evaluate, predict_packed
 from .models.base import AtomisticModel
 from .models.card import ModelCard, TrainingRecord
@@ -85,13 +86,13 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in LR_SCHEDULES:
-            raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
+            raise ArgumentError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if self.lr_schedule == "budget" and self.max_hours is None:
-            raise ValueError("lr_schedule 'budget' decays to zero at the end of max_hours: give max_hours (--hours)")
+            raise ArgumentError("lr_schedule 'budget' decays to zero at the end of max_hours: give max_hours (--hours)")
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
-            raise ValueError(f"ema_decay must lie between 0 and 1 (e.g. 0.995), got {self.ema_decay}")
+            raise ArgumentError(f"ema_decay must lie between 0 and 1 (e.g. 0.995), got {self.ema_decay}")
         if self.rho is not None and self.rho < 0:
-            raise ValueError(f"rho (Eq. 5.7) must be >= 0, got {self.rho}")
+            raise ArgumentError(f"rho (Eq. 5.7) must be >= 0, got {self.rho}")
 
 
 # -- datasets ----------------------------------------------------------------------------
@@ -268,9 +269,9 @@ def train(
     if data is None:
         config = apply_dataset_defaults(config)
     if processes.size > 1 and config.rho is not None:
-        raise ValueError("training on forces (rho) runs in one process; start it without torchrun")
+        raise ArgumentError("training on forces (rho) runs in one process; start it without torchrun")
     if processes.size > 1 and config.batch_size % processes.size:
-        raise ValueError(f"the batch of {config.batch_size} must split evenly over {processes.size} processes")
+        raise ArgumentError(f"the batch of {config.batch_size} must split evenly over {processes.size} processes")
     if processes.main:
         config_path.write_text(json.dumps(asdict(config), indent=2) + "\n")
     processes.wait_for_main()
@@ -330,7 +331,7 @@ def train(
     writer = csv.writer(log_file)
     with_forces = config.rho is not None
     if with_forces and data.forces is None:
-        raise ValueError("rho is set (training on forces, Eq. 5.7) but the data have no forces")
+        raise ArgumentError("rho is set (training on forces, Eq. 5.7) but the data have no forces")
     if new_log:
         writer.writerow(["epoch", "step", "train_loss" if with_forces else "train_rmse", "val_mae", "val_rmse"]
                         + (["val_force_mae", "val_loss"] if with_forces else []) + ["learning_rate", "seconds"])

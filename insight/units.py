@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from ase import units as _ase
 
+from .errors import ArgumentError
+
 __all__ = [
     "ANGSTROM",
     "BOHR",
@@ -44,7 +46,7 @@ ENERGY_UNITS_IN_EV: dict[str, float] = {
 def energy_in_ev(unit: str) -> float:
     """One ``unit`` in eV; raises ``ValueError`` naming the known units."""
     if unit not in ENERGY_UNITS_IN_EV:
-        raise ValueError(f"unknown energy unit {unit!r}; insight knows {', '.join(ENERGY_UNITS_IN_EV)}")
+        raise ArgumentError(f"unknown energy unit {unit!r}; insight knows {', '.join(ENERGY_UNITS_IN_EV)}")
     return ENERGY_UNITS_IN_EV[unit]
 
 

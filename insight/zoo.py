@@ -82,20 +82,20 @@ def thesis_reference(card: ModelCard) -> ThesisReference | None:
 
 def publish(
     best_folder: str | Path, name: str, destination: str | Path | None = None, description: str | None = None,
-    extra: dict[str, Any] | None = None, refit_offset: bool = False,
+    extra: dict[str, Any] | None = None, refit_offset: bool = False, progress: bool = False,
 ) -> Path:
     """Evaluate a run's best model on its test split and copy it into the zoo as ``name``.
 
     ``refit_offset`` first refits the energy offset on the training structures
     (:func:`~insight.training.refit_energy_offset`; for models trained on forces with a small rho).
-    Returns the folder of the published model.
+    ``progress`` shows a bar over the test split. Returns the folder of the published model.
     """
     best_folder = Path(best_folder)
     model = load_model(best_folder, device="cpu")
     split = load_split(best_folder)
     data = packed_test_data(model, split)
     refit = refit_energy_offset(model, data, split["train"]) if refit_offset else None
-    result = evaluate(model, data, split["test"])
+    result = evaluate(model, data, split["test"], progress=progress)
     metrics = {**model.card.metrics, "test_mae": result.mae, "test_rmse": result.rmse, "n_test": result.n}
     if result.force_mae is not None:
         metrics.update(test_force_mae=result.force_mae, test_force_rmse=result.force_rmse)

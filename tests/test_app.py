@@ -141,9 +141,11 @@ def test_workbench_end_to_end(dash_duo, app, tmp_path):
 
     # Materials: the periodic model on a crystal, its planar cut, and a Materials Project crystal.
     _choose(dash_duo, "#model", "schnet-mp (")
+    dash_duo.wait_for_contains_text("#domain-warnings", "trained on crystals", timeout=60)  # pyridine is no crystal
     _tab(dash_duo, "Examples")
     dash_duo.select_dcc_dropdown("#example", value="graphite (crystal)")
     dash_duo.wait_for_contains_text("#structure-title", "graphite", timeout=60)
+    _wait_for(lambda: dash_duo.find_element("#domain-warnings").text == "", message="no warning for a crystal")
     dash_duo.wait_for_contains_text("#structure-title", "eV/atom", timeout=60)
     _tab(dash_duo, "Local potential")
     _wait_for(lambda: any(t["type"] in ("heatmap", "contour") and t["n"] > 10 for t in _traces(dash_duo, "potential")),

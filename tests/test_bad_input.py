@@ -161,6 +161,28 @@ def test_input_outside_the_training_domain_gives_a_warning():
         crystal_model.predict(insight.from_smiles("CCO"))
     with pytest.warns(insight.errors.DomainWarning, match="2 molecules not bonded"):
         insight.load_model("schnet-qm9", device="cpu").predict(insight.from_smiles("CCO.O"))
+    with pytest.warns(insight.errors.DomainWarning, match="single C atom.*atomization energy is 0"):
+        insight.load_model("schnet-qm9", device="cpu").predict(insight.Structure([6], [[0.0, 0.0, 0.0]]))
+
+
+def test_domain_warnings_are_returned_for_front_ends():
+    """The app and CLI show the same words the library warns with; input in the domain gives none."""
+    molecule_model = insight.load_model("schnet-qm9", device="cpu")
+    assert molecule_model.domain_warnings(insight.example("phenol")) == []
+    (message,) = insight.load_model("schnet-mp", device="cpu").domain_warnings(insight.from_smiles("CCO"))
+    assert "trained on crystals" in message
+    with pytest.raises(insight.StructureError, match="overlap"):
+        molecule_model.domain_warnings(insight.Structure([6, 6], [[0.0, 0.0, 0.0], [0.0, 0.0, 0.01]]))
+
+
+def test_the_cli_prints_warnings_on_one_line(tmp_path, capsys):
+    from insight.cli import main
+
+    (tmp_path / "two.xyz").write_text("2\n\nC 0 0 0\nC 0 0 9\n")
+    assert main(["predict", str(tmp_path / "two.xyz"), "--device", "cpu"]) == 0
+    warning_lines = [line for line in capsys.readouterr().err.splitlines() if line]
+    assert warning_lines == ["insight predict: warning: C2 consists of 2 molecules not bonded to each other; "
+                             "the model was trained on single molecules"]
 
 
 @pytest.mark.parametrize("smiles,words", [
@@ -279,3 +301,48 @@ def test_a_cell_far_denser_than_matter_is_refused_before_allocating():
         model.predict(crystal)
     with pytest.raises(insight.StructureError, match="denser than matter"):
         insight.neighbor_pairs(insight.Structure([29], [[0, 0, 0]], cell=np.eye(3) * 0.02, pbc=True), cutoff=5.0)
+
+
+def _calculator():
+    import insight.calculator
+
+    return insight.calculator
+
+
+# Arguments out of range reach every public analysis: each gives an ArgumentError (an InsightError and a ValueError)
+# that names the argument, never a raw exception or a number.
+ARGUMENT_CASES = {
+    "points of two columns": (lambda m, mol: insight.local_potential(m, mol, [[0, 0]], probe="H"), "shape"),
+    "points as text": (lambda m, mol: insight.local_potential(m, mol, "abc", probe="H"), "points must be numbers"),
+    "negative isosurface level": (lambda m, mol: insight.potential_on_isosurface(m, mol, level=-1), "level"),
+    "zero grid spacing": (lambda m, mol: insight.potential_grid(m, mol, spacing=0), "spacing must be a positive"),
+    "a grid of petabytes": (lambda m, mol: insight.potential_grid(m, mol, spacing=1e-4), "larger spacing"),
+    "zero alchemical steps": (lambda m, mol: insight.alchemical_path(
+        m, insight.benzene_to_triazine(relaxed=False), steps=0), "steps must be at least 1"),
+    "an atom index out of range": (lambda m, mol: insight.molecule_pair_sensitivity(m, mol, 0, 99), "indices"),
+    "the same atom twice": (lambda m, mol: insight.molecule_pair_sensitivity(m, mol, 0, 0), "two different"),
+    "a negative cut extent": (lambda m, mol: insight.filter_cuts(m, extent=-1.0), "positive extent"),
+    "a zero cut normal": (lambda m, mol: insight.filter_cuts(m, normal=(0, 0, 0)), "non-zero 3-vector"),
+    "2D filter distances": (lambda m, mol: insight.radial_filters(m, np.zeros((2, 2))), "1D array"),
+    "negative filter distances": (lambda m, mol: insight.radial_filters(m, np.array([-1.0, 1.0])), "negative"),
+    "no structure": (lambda m, mol: insight.atomwise_energies(m, None), "expected an insight.Structure"),
+    "zero batch size": (lambda m, mol: m.predict(mol, batch_size=0), "batch_size"),
+    "no PCA components": (lambda m, mol: insight.embedding_pca(m, n_components=0), "n_components"),
+    "isomers of nothing": (lambda m, mol: insight.isomer_ranking(None), "Predictions of insight.prediction_table"),
+    "a negative force threshold": (lambda m, mol: _calculator().relax(m, mol, fmax=-1), "fmax"),
+    "negative MD steps": (lambda m, mol: _calculator().molecular_dynamics(m, mol, steps=-5), "steps >= 1"),
+    "an empty dataset": (lambda m, mol: insight.contributions_over_dataset({"a": m}, []), "no structures"),
+    "a cube into a missing folder": (lambda m, mol: insight.write_cube(
+        "/nonexistent/folder/x.cube", mol, insight.potential_grid(m, mol, spacing=0.6)), "does not exist"),
+    "a surface as .xyz": (lambda m, mol: insight.write_surface(
+        "surface.xyz", insight.isosurface(mol, spacing=0.3)), "surfaces are written as"),
+}
+
+
+@pytest.mark.parametrize("case", list(ARGUMENT_CASES))
+def test_arguments_out_of_range_are_refused_by_name(case):
+    call, words = ARGUMENT_CASES[case]
+    model = insight.load_model("schnet-qm9-t1", device="cpu")
+    with pytest.raises(insight.InsightError, match=words) as caught:
+        call(model, insight.example("ethanol"))
+    assert isinstance(caught.value, ValueError)  # code written against the built-ins keeps working

@@ -10,24 +10,30 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: The docs build and the notebook's cells run under this limit; the tests' own (pytest-timeout) is above it.
+BUILD_TIMEOUT = 600
 
+
+@pytest.mark.timeout(BUILD_TIMEOUT + 120)
 def test_docs_build_strict(tmp_path):
     """mkdocs --strict turns every broken link, missing anchor or image, and unknown page into an error."""
     pytest.importorskip("mkdocs")
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+                            cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     zoo = (tmp_path / "zoo.html").read_text()  # the offline plugin writes page.html, not page/index.html
     assert "schnet-qm9-t6" in zoo and "model zoo table" not in zoo  # generated from the cards
     assert (tmp_path / "notebooks" / "probe_chemical_potential.ipynb").is_file()
 
 
+@pytest.mark.timeout(BUILD_TIMEOUT + 120)
 def test_example_notebook_runs():
     nbformat = pytest.importorskip("nbformat")
     from nbclient import NotebookClient
 
     notebook = nbformat.read(ROOT / "docs" / "notebooks" / "probe_chemical_potential.ipynb", as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+    NotebookClient(notebook, timeout=BUILD_TIMEOUT, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT)}}).execute()
     printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
     assert "largest difference" in printed and "phenol_H.vtk" in printed
 
@@ -52,3 +58,31 @@ def test_the_readme_python_snippets_run_as_written():
     namespace: dict = {}
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own examples
+
+
+DOC_PAGES = sorted(str(page.relative_to(ROOT / "docs")) for page in (ROOT / "docs").rglob("*.md")
+                   if "```python" in page.read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", DOC_PAGES)
+def test_the_docs_python_snippets_run_as_written(page, tmp_path, monkeypatch):
+    """Each page's Python blocks, in order, in one namespace that has ``import insight`` (as the index starts).
+
+    They run in an empty folder (files they write land there); ``figure.show()`` draws nothing. The SchNetPack page
+    loads a user's ``best_model``: a real SchNetPack model saved there, as SchNetPack's checkpointing does.
+    """
+    import plotly.basedatatypes
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(plotly.basedatatypes.BaseFigure, "show", lambda self, *args, **kwargs: None)
+    if page == "schnetpack.md":
+        pytest.importorskip("schnetpack")
+        import torch
+        from test_schnetpack import spk_model
+
+        torch.save(spk_model(seed=3), tmp_path / "best_model")
+    namespace: dict = {}
+    exec("import insight", namespace)  # noqa: S102
+    for block in _python_blocks((ROOT / "docs" / page).read_text()):
+        exec(compile(block, page, "exec"), namespace)  # noqa: S102 - the documentation's own examples

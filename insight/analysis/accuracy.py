@@ -9,6 +9,7 @@ import pandas as pd
 from scipy.stats import kendalltau
 
 from ..data.base import Dataset
+from ..errors import ArgumentError
 from ..evaluation import predict_packed
 from ..models.base import AtomisticModel
 from ..thesis import ISOMER_FORMULA
@@ -107,11 +108,14 @@ def largest_errors(predictions: Predictions, n: int = 10) -> pd.DataFrame:
 
 def isomer_ranking(predictions: Predictions, formula: str = ISOMER_FORMULA) -> IsomerRanking:
     """How well the model orders the isomers of one formula by energy (Fig. 3.7)."""
+    if not isinstance(predictions, Predictions):
+        raise ArgumentError(f"isomer_ranking takes the Predictions of insight.prediction_table, got "
+                            f"{type(predictions).__name__}")
     table = predictions.table
     isomers = table[table["formula"] == formula].sort_values("reference").reset_index(drop=True)
     if len(isomers) < 2:
-        raise ValueError(f"fewer than two {formula} isomers among the given molecules; rank isomers of a formula "
-                         "that occurs at least twice")
+        raise ArgumentError(f"fewer than two {formula} isomers among the given molecules; rank isomers of a formula "
+                            "that occurs at least twice")
     isomers["reference_rank"] = isomers["reference"].rank(method="first").astype(int)
     isomers["predicted_rank"] = isomers["predicted"].rank(method="first").astype(int)
     tau = kendalltau(isomers["reference"], isomers["predicted"]).statistic

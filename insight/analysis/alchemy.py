@@ -21,7 +21,7 @@ import torch
 
 from ..batch import collate
 from ..calculator import relax
-from ..errors import StructureError
+from ..errors import ArgumentError, StructureError
 from ..io import from_smiles
 from ..models.base import AtomisticModel
 from ..structures import Structure, atomic_number
@@ -147,11 +147,12 @@ def alchemical_energy(
 def _as_states(states: Sequence[AlchemicalState | Structure], steps: int) -> list[AlchemicalState]:
     states = [s if isinstance(s, AlchemicalState) else AlchemicalState.from_structure(s) for s in states]
     if len(states) < 2:
-        raise ValueError("a path needs at least two states")
+        raise ArgumentError("a path needs at least two states")
     if any(len(s.numbers) != len(states[0].numbers) for s in states):
-        raise StructureError("all states of a path need the same atoms in the same order (use beta = 0 for absent ones)")
+        raise StructureError("all states of a path need the same atoms in the same order "
+                             "(use beta = 0 for absent ones)")
     if steps < 1:
-        raise ValueError("steps must be at least 1")
+        raise ArgumentError("steps must be at least 1")
     return states
 
 

@@ -20,6 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..errors import ArgumentError, StructureError
 from ..structures import Structure
 
 __all__ = ["sine_matrix", "sine_matrix_spectra", "SineMatrixModel", "fit_sine_matrix_model"]
@@ -28,7 +29,7 @@ __all__ = ["sine_matrix", "sine_matrix_spectra", "SineMatrixModel", "fit_sine_ma
 def sine_matrix(structure: Structure) -> np.ndarray:
     """The ``(n_atoms, n_atoms)`` sine matrix of a crystal."""
     if structure.cell is None:
-        raise ValueError("the sine matrix needs a crystal with a cell")
+        raise StructureError("the sine matrix needs a crystal with a cell")
     numbers = structure.numbers.astype(np.float64)
     basis = structure.cell.T  # lattice vectors as columns
     difference = structure.positions[:, None, :] - structure.positions[None, :, :]
@@ -47,7 +48,7 @@ def sine_matrix_spectra(structures: Sequence[Structure], size: int | None = None
     spectra = np.zeros((len(structures), size))
     for k, structure in enumerate(structures):
         if len(structure) > size:
-            raise ValueError(f"structure {k} has {len(structure)} atoms, more than the descriptor size {size}")
+            raise ArgumentError(f"structure {k} has {len(structure)} atoms, more than the descriptor size {size}")
         values = np.linalg.eigvalsh(sine_matrix(structure))
         spectra[k, : len(values)] = values[np.argsort(-np.abs(values))]
     return spectra

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.spatial.distance import pdist, squareform
 from scipy.stats import spearmanr
 
+from ..errors import ArgumentError
 from ..models.base import AtomisticModel
 from ..structures import atomic_number, element_symbol
 
@@ -120,8 +121,11 @@ def embedding_pca(
     from sklearn.decomposition import PCA  # lazy: scikit-learn adds about a second to `import insight`
 
     numbers = [atomic_number(e) for e in (elements if elements is not None else model.known_elements)]
+    if n_components < 1:
+        raise ArgumentError(f"n_components must be at least 1 (2 for a plot), got {n_components}")
     if len(numbers) <= n_components:
-        raise ValueError(f"PCA with {n_components} components needs more than {n_components} elements, got {len(numbers)}")
+        raise ArgumentError(f"PCA with {n_components} components needs more than {n_components} elements, "
+                            f"got {len(numbers)}")
     vectors = model.embedding_matrix.detach().cpu().double().numpy()[numbers]
     pca = PCA(n_components=n_components)
     components = pca.fit_transform(vectors)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..errors import ArgumentError
 from ..models.base import AtomisticModel
 from ..neighbors import _shift_range
 from ..structures import Structure
@@ -43,8 +44,15 @@ class FilterCuts:
 
 def radial_filters(model: AtomisticModel, distances: np.ndarray) -> np.ndarray:
     """Filters of every block as functions of distance, ``(n_blocks, len(distances), n_filters)``."""
+    try:
+        distances = np.asarray(distances, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ArgumentError(f"distances must be numbers in Å ({err})") from None
+    if distances.ndim != 1 or not np.all(distances >= 0):
+        raise ArgumentError(f"distances must be a 1D array of distances >= 0 Å, got shape {distances.shape}"
+                            + ("" if distances.ndim != 1 else " with negative or NaN values"))
     with torch.no_grad():
-        return model.filters(torch.as_tensor(np.asarray(distances, dtype=np.float64))).cpu().double().numpy()
+        return model.filters(torch.as_tensor(distances)).cpu().double().numpy()
 
 
 def filter_cuts(
@@ -66,7 +74,12 @@ def filter_cuts(
     normal
         Normal of the cut plane (Cartesian).
     """
+    if not extent > 0 or not resolution >= 2:
+        raise ArgumentError(f"a cut needs a positive extent (Å) and at least 2 points per side, got extent "
+                            f"{extent} and resolution {resolution}")
     normal_v = np.asarray(normal, dtype=np.float64)
+    if normal_v.shape != (3,) or not np.linalg.norm(normal_v) > 0:
+        raise ArgumentError(f"normal must be a non-zero 3-vector, got {normal!r}")
     normal_v /= np.linalg.norm(normal_v)
     helper = np.array([1.0, 0.0, 0.0]) if abs(normal_v[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
     e1 = np.cross(normal_v, helper)
@@ -81,7 +94,7 @@ def filter_cuts(
     else:
         crystal = structure
         if model.cutoff is None:
-            raise ValueError("periodic filters need a model with a cutoff")
+            raise ArgumentError("periodic filters need a model with a cutoff")
         lattice = _shift_range(crystal.cell, crystal.pbc, model.cutoff + extent) @ crystal.cell
         distances = np.linalg.norm(points[:, None, :] + lattice[None, :, :], axis=-1)  # (n*n, n_images)
         inside = distances < model.cutoff

@@ -15,6 +15,7 @@ import pandas as pd
 from ase.data import chemical_symbols
 from tqdm import tqdm
 
+from ..errors import ArgumentError, StructureError
 from ..models.base import AtomisticModel
 from ..structures import Structure
 
@@ -108,7 +109,7 @@ def contributions_over_dataset(
     if not isinstance(models, Mapping):
         models = {m.name: m for m in models}
     if not structures:
-        raise ValueError("no structures given")
+        raise StructureError("no structures given")
     numbers = np.concatenate([s.numbers for s in structures])
     counts = np.array([len(s) for s in structures])
     structure_index = np.repeat(np.arange(len(structures)), counts)
@@ -126,8 +127,8 @@ def contributions_over_dataset(
                                     "element": symbols, "E_i": np.concatenate(contributions)}))
     units = {model.energy_unit for model in models.values()}
     if len(units) > 1:
-        raise ValueError(f"the models give energies in different units ({', '.join(sorted(units))}); compare "
-                         "models of one unit")
+        raise ArgumentError(f"the models give energies in different units ({', '.join(sorted(units))}); compare "
+                            "models of one unit")
     return Contributions(pd.concat(frames, ignore_index=True), units.pop())
 
 

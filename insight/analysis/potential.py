@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..errors import ArgumentError, StructureError
+from ..io import writable_path
 from ..models.base import AtomisticModel
 from ..structures import Structure, atomic_number, element_symbol
 from ..thesis import ISOSURFACE_LEVEL
@@ -136,9 +138,12 @@ def local_potential(
     numpy.ndarray
         ``(n_points,)`` in the model's energy unit (``model.energy_unit``).
     """
-    points = np.asarray(points, dtype=np.float64)
+    try:
+        points = np.asarray(points, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ArgumentError(f"points must be numbers, an array of shape (n_points, 3) in Å ({err})") from None
     if points.ndim != 2 or points.shape[1] != 3:
-        raise ValueError(f"points must have shape (n_points, 3) in Å, got {points.shape}")
+        raise ArgumentError(f"points must have shape (n_points, 3) in Å, got {points.shape}")
     with torch.no_grad():  # model.probe refuses NaN or infinite points
         return model.probe(structure, points, probe, tabulate=tabulate).cpu().numpy().astype(np.float64)
 
@@ -166,13 +171,13 @@ def isosurface(structure: Structure, level: float = ISOSURFACE_LEVEL, spacing: f
     """
     from skimage.measure import marching_cubes
 
-    if level <= 0:
-        raise ValueError(f"the isosurface level must be positive (Å^-2), got {level}")
+    if not level > 0:
+        raise ArgumentError(f"the isosurface level must be positive (Å^-2), got {level}")
     # Everywhere farther than sqrt(n / level) from all atoms the field is below the level.
-    margin = np.sqrt(len(structure) / level) + 2 * spacing
+    margin = np.sqrt(len(structure) / level) + 2 * _checked_spacing(spacing)
     low = structure.positions.min(axis=0) - margin
     high = structure.positions.max(axis=0) + margin
-    shape = np.ceil((high - low) / spacing).astype(int) + 1
+    shape = _grid_shape(np.ceil((high - low) / spacing).astype(int) + 1, spacing)
     axes = [low[k] + spacing * np.arange(shape[k]) for k in range(3)]
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
     field = inverse_square_field(structure, grid).reshape(shape)
@@ -189,7 +194,7 @@ def potential_on_isosurface(
 ) -> Isosurface:
     """``Omega_A`` at the vertices of the isosurface (Figs 3.12-3.15, 4.10)."""
     if structure.is_periodic:
-        raise ValueError("isosurfaces are for molecules; use planar_cut for crystals (Fig. 4.9)")
+        raise StructureError("isosurfaces are for molecules; use planar_cut for crystals (Fig. 4.9)")
     surface = isosurface(structure, level, spacing)
     return replace(surface, values=local_potential(model, structure, surface.vertices, probe), probe=_symbol(probe),
                    unit=model.energy_unit)
@@ -220,9 +225,9 @@ def planar_cut(
     if origin is None:
         origin = np.zeros(3) if structure.is_periodic else positions.mean(axis=0) - 0.5 * (u + v)
     if np.linalg.norm(np.cross(u, v)) < 1e-9:
-        raise ValueError("u and v are parallel: they do not span a plane")
+        raise ArgumentError("u and v are parallel: they do not span a plane")
     if resolution < 2:
-        raise ValueError("resolution must be at least 2 points per side")
+        raise ArgumentError("resolution must be at least 2 points per side")
     axes = np.stack([u / (resolution - 1), v / (resolution - 1), np.zeros(3)])
     origin = np.asarray(origin, dtype=np.float64)
     points = _grid_points(origin, axes, (resolution, resolution)).reshape(-1, 3)
@@ -234,12 +239,13 @@ def potential_grid(
     model: AtomisticModel, structure: Structure, probe: str | int = "H", spacing: float = 0.2, margin: float = 3.0
 ) -> PotentialGrid:
     """``Omega_A`` on a 3D box around a molecule (or on the unit cell of a crystal), e.g. for a cube file."""
+    _checked_spacing(spacing)
     if structure.is_periodic:
-        n = np.maximum(np.ceil(np.linalg.norm(structure.cell, axis=1) / spacing).astype(int), 2)
+        n = _grid_shape(np.maximum(np.ceil(np.linalg.norm(structure.cell, axis=1) / spacing).astype(int), 2), spacing)
         origin, axes = np.zeros(3), structure.cell / n[:, None]
     else:
         low = structure.positions.min(axis=0) - margin
-        n = np.ceil((structure.positions.max(axis=0) + margin - low) / spacing).astype(int) + 1
+        n = _grid_shape(np.ceil((structure.positions.max(axis=0) + margin - low) / spacing).astype(int) + 1, spacing)
         origin, axes = low, np.eye(3) * spacing
     points = _grid_points(origin, axes, tuple(n)).reshape(-1, 3)
     values = local_potential(model, structure, points, probe).reshape(tuple(n))
@@ -249,8 +255,8 @@ def potential_grid(
 def write_cube(path: str | Path, structure: Structure, grid: PotentialGrid) -> Path:
     """Write a 3D grid as a Gaussian cube file (coordinates in Bohr, as the format requires)."""
     if grid.values.ndim != 3:
-        raise ValueError("a cube file needs a 3D grid (use potential_grid)")
-    path = Path(path)
+        raise ArgumentError("a cube file needs a 3D grid (use potential_grid)")
+    path = writable_path(path)
     origin = grid.origin * BOHR_PER_ANGSTROM
     lines = [
         f"insight local chemical potential Omega_{grid.probe} in {grid.unit}",
@@ -274,11 +280,36 @@ def write_surface(path: str | Path, surface: Isosurface) -> Path:
     """Write an isosurface with its values as ``.vtk``, ``.vtu``, ``.ply`` or ``.obj`` (via meshio)."""
     import meshio
 
-    path = Path(path)
+    path = writable_path(path)
+    if path.suffix not in SURFACE_FORMATS:
+        raise ArgumentError(f"cannot write {path.name}: surfaces are written as {', '.join(SURFACE_FORMATS)}; "
+                            "choose one of these extensions")
     point_data = {} if surface.values is None else {f"Omega_{surface.probe}": surface.values.astype(np.float64)}
     mesh = meshio.Mesh(surface.vertices, [("triangle", surface.faces)], point_data=point_data)
     meshio.write(path, mesh, binary=False) if path.suffix in (".vtk", ".ply") else meshio.write(path, mesh)
     return path
+
+
+SURFACE_FORMATS = (".vtk", ".vtu", ".ply", ".obj")
+
+#: Largest grid (points) that :func:`isosurface` and :func:`potential_grid` lay out; raise it for huge boxes.
+MAX_GRID_POINTS = 50_000_000
+
+
+def _checked_spacing(spacing: float) -> float:
+    if not spacing > 0:
+        raise ArgumentError(f"the grid spacing must be a positive distance in Å (e.g. 0.1), got {spacing}")
+    return spacing
+
+
+def _grid_shape(shape: np.ndarray, spacing: float) -> np.ndarray:
+    """The grid's points per axis, refused before allocation when it would exceed :data:`MAX_GRID_POINTS`."""
+    total = float(np.prod(shape.astype(np.float64)))
+    if total > MAX_GRID_POINTS:
+        raise ArgumentError(f"a grid spacing of {spacing} Å gives {total:.3g} grid points, more than "
+                            f"{MAX_GRID_POINTS:,}: use a larger spacing (or raise insight.analysis.potential."
+                            "MAX_GRID_POINTS)")
+    return shape
 
 
 def _symbol(probe: str | int) -> str:
@@ -292,7 +323,7 @@ def potential_roughness(surface: Isosurface) -> float:
     ones low. Independent of the energy scale, so models trained on different data compare.
     """
     if surface.values is None:
-        raise ValueError("the surface has no potential values; use potential_on_isosurface")
+        raise ArgumentError("the surface has no potential values; use potential_on_isosurface")
     faces = surface.faces
     edges = np.unique(np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [0, 2]]]), axis=1), axis=0)
     values = surface.values
@@ -310,10 +341,10 @@ def symmetry_deviation(
     rotations gives round-off for a true symmetry of the molecule.
     """
     if surface.values is None or surface.probe is None:
-        raise ValueError("the surface has no potential values; use potential_on_isosurface")
+        raise ArgumentError("the surface has no potential values; use potential_on_isosurface")
     rotation = np.asarray(rotation, dtype=np.float64)
     if rotation.shape != (3, 3) or not np.allclose(rotation @ rotation.T, np.eye(3), atol=1e-8):
-        raise ValueError("rotation must be an orthogonal 3 x 3 matrix")
+        raise ArgumentError("rotation must be an orthogonal 3 x 3 matrix")
     moved = (surface.vertices - center) @ rotation.T + center
     values = local_potential(model, structure, moved, surface.probe)
     return float(np.max(np.abs(values - surface.values)) / (np.ptp(surface.values) or 1.0))

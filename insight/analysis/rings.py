@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from ..errors import StructureError
 from ..models.base import AtomisticModel
 from ..structures import Structure, hill_formula
 
@@ -52,7 +53,7 @@ def six_membered_carbon_rings(structure: Structure, mol=None) -> list[tuple[int,
     from rdkit import Chem
 
     if structure.is_periodic:
-        raise ValueError("ring perception is for molecules")
+        raise StructureError("ring perception is for molecules")
     rings = Chem.GetSymmSSSR(mol if mol is not None else connectivity_mol(structure))
     return [tuple(int(a) for a in ring) for ring in rings
             if len(ring) == 6 and all(structure.numbers[a] == 6 for a in ring)]

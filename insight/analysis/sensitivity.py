@@ -17,6 +17,7 @@ import torch
 from scipy.integrate import trapezoid
 
 from ..batch import collate
+from ..errors import ArgumentError
 from ..models.base import AtomisticModel
 from ..models.layers import dense_expansion
 from ..structures import Structure, atomic_number, element_symbol
@@ -70,7 +71,7 @@ def pair_sensitivity(
     model.check_elements([za, zb])
     distances = np.asarray(distances if distances is not None else np.linspace(0.5, 12.0, 231), dtype=np.float64)
     if np.any(distances <= 0):
-        raise ValueError("pair distances must be positive (Å)")
+        raise ArgumentError("pair distances must be positive (Å)")
     structures = [Structure([za, zb], [[0.0, 0.0, 0.0], [d, 0.0, 0.0]]) for d in distances]
     values = _sensitivities(model, structures, mover=1, anchor=0, watch=[0, 1])
     pair = f"{element_symbol(za)}-{element_symbol(zb)}"
@@ -96,7 +97,7 @@ def molecule_pair_sensitivity(
     """
     n = len(structure)
     if not (0 <= i < n and 0 <= j < n) or i == j:
-        raise ValueError(f"atoms i={i} and j={j} must be two different indices in 0..{n - 1}")
+        raise ArgumentError(f"atoms i={i} and j={j} must be two different indices in 0..{n - 1}")
     stretch = np.asarray(stretch if stretch is not None else np.linspace(0.0, 3.0, 61), dtype=np.float64)
     bond = structure.positions[j] - structure.positions[i]
     r0 = np.linalg.norm(bond)
@@ -160,6 +161,6 @@ def short_range_share(curve: pd.DataFrame, below: float = 1.5, element: str | No
     distance, value = chosen["distance"].to_numpy(), chosen["sensitivity"].to_numpy()
     total = trapezoid(value, distance)
     if not total > 0:
-        raise ValueError("the sensitivity curve is zero everywhere")
+        raise ArgumentError("the sensitivity curve is zero everywhere")
     inside = distance <= below
     return float(trapezoid(value[inside], distance[inside]) / total)

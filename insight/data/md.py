@@ -32,7 +32,7 @@ from ase.md.langevin import Langevin
 from ase.md.velocitydistribution import Stationary, ZeroRotation, thermalize_momenta
 from ase.optimize import BFGS
 
-from ..errors import DatasetError, require
+from ..errors import ArgumentError, DatasetError, require
 from ..examples import MD17_MOLECULES
 from ..io import from_smiles
 from ..structures import Structure
@@ -199,7 +199,7 @@ def generate_md(
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # reproducible sums in tblite
 
     if n_frames < 1:
-        raise ValueError("n_frames must be at least 1")
+        raise ArgumentError("n_frames must be at least 1")
     smiles = MD17_MOLECULES.get(molecule, molecule)
     start = from_smiles(smiles, seed=seed, name=molecule)
     atoms = start.to_ase()

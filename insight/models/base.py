@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from ..batch import Batch, collate
-from ..errors import DomainWarning, StructureError
+from ..errors import ArgumentError, DomainWarning, StructureError
 from ..neighbors import check_overlaps, count_fragments, probe_pairs
 from ..structures import Structure, atomic_number, element_symbol
 from .card import ModelCard
@@ -97,13 +97,13 @@ class Prediction:
 def validate_config(config: Any) -> None:
     """Checks every architecture's hyperparameters share."""
     if config.pooling not in ("sum", "mean"):
-        raise ValueError(f"pooling must be 'sum' or 'mean', got {config.pooling!r}")
+        raise ArgumentError(f"pooling must be 'sum' or 'mean', got {config.pooling!r}")
     if config.cosine_cutoff and config.cutoff is None:
-        raise ValueError("cosine_cutoff needs a cutoff radius")
+        raise ArgumentError("cosine_cutoff needs a cutoff radius")
     if config.cutoff is not None and not config.cutoff > 0:
-        raise ValueError(f"cutoff must be a positive distance in Å, got {config.cutoff}")
+        raise ArgumentError(f"cutoff must be a positive distance in Å, got {config.cutoff}")
     if config.n_interactions < 1:
-        raise ValueError("a model needs at least one interaction pass")
+        raise ArgumentError("a model needs at least one interaction pass")
 
 
 def _points_array(points: Any) -> np.ndarray:
@@ -121,6 +121,26 @@ def _repeat_twice(features: Any) -> Any:
     if isinstance(features, torch.Tensor):
         return features.repeat(2, *([1] * (features.dim() - 1)))
     return type(features)(_repeat_twice(f) for f in features)
+
+
+def structure_list(structures: Structure | Sequence[Structure]) -> list[Structure]:
+    """One structure or several as a non-empty list of :class:`Structure`, or a :class:`StructureError`."""
+    if isinstance(structures, Structure):
+        return [structures]
+    try:
+        structures = list(structures) if not isinstance(structures, (str, bytes)) else None
+    except TypeError:
+        structures = None
+    if structures is None:
+        raise StructureError("expected an insight.Structure or a list of them; read files with insight.read or "
+                             "build molecules with insight.from_smiles")
+    if not structures:
+        raise StructureError("no structures given: pass a Structure or a non-empty list of them")
+    for s in structures:
+        if not isinstance(s, Structure):
+            raise StructureError(f"expected insight.Structure objects, got {type(s).__name__}; read files with "
+                                 "insight.read or build molecules with insight.from_smiles")
+    return structures
 
 
 class AtomisticModel(nn.Module):
@@ -297,8 +317,8 @@ class AtomisticModel(nn.Module):
             no exact derivative in distance.
         """
         if tabulate and (forces or torch.is_grad_enabled() and self.training):
-            raise ValueError("tabulate=True gives energies only; use the exact filters (tabulate=False) for "
-                             "forces and training")
+            raise ArgumentError("tabulate=True gives energies only; use the exact filters (tabulate=False) for "
+                                "forces and training")
         positions = batch.positions
         if forces and not positions.requires_grad:
             positions = positions.detach().requires_grad_(True)
@@ -365,17 +385,24 @@ class AtomisticModel(nn.Module):
         if fragments > 1:
             warnings.warn(f"{structure.formula} consists of {fragments} molecules not bonded to each other; the "
                           "model was trained on single molecules", DomainWarning, stacklevel=3)
+        if len(structure) == 1 and not structure.is_periodic and not self.card.periodic:
+            warnings.warn(f"a single {structure.formula} atom: its atomization energy is 0 by definition, and the "
+                          "model, trained on molecules, only extrapolates to it", DomainWarning, stacklevel=3)
+
+    def domain_warnings(self, structure: Structure) -> list[str]:
+        """The :class:`~insight.errors.DomainWarning` messages :meth:`check_structure` gives for ``structure``
+        (empty when it lies in the model's domain), for a front end to show; refused input still raises."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DomainWarning)
+            self.check_structure(structure)
+        for other in (w for w in caught if not issubclass(w.category, DomainWarning)):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+        return [str(w.message) for w in caught if issubclass(w.category, DomainWarning)]
 
     def batch(self, structures: Structure | Sequence[Structure]) -> Batch:
         """Collate structures with this model's cutoff, on its device and dtype (each checked first)."""
-        if isinstance(structures, Structure):
-            structures = [structures]
-        if not len(structures):
-            raise StructureError("no structures given: pass a Structure or a non-empty list of them")
+        structures = structure_list(structures)
         for s in structures:
-            if not isinstance(s, Structure):
-                raise StructureError(f"expected insight.Structure objects, got {type(s).__name__}; read files with "
-                                     "insight.read or build molecules with insight.from_smiles")
             self.check_structure(s)
         return collate(structures, cutoff=self.cutoff, dtype=self.dtype).to(self.device)
 
@@ -387,10 +414,9 @@ class AtomisticModel(nn.Module):
 
         ``tabulate=True`` reads the filters from a distance table (energies only, see :meth:`forward`).
         """
-        if isinstance(structures, Structure):
-            structures = [structures]
-        if not len(structures):
-            raise StructureError("no structures given: pass a Structure or a non-empty list of them")
+        structures = structure_list(structures)
+        if not batch_size >= 1:
+            raise ArgumentError(f"batch_size must be at least 1, got {batch_size}")
         energies, contributions, all_forces = [], [], []
         for start in range(0, len(structures), batch_size):
             chunk = structures[start : start + batch_size]

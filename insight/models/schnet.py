@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..errors import ArgumentError
 from .base import AtomisticModel, PairGeometry
 from .layers import Dense, ShiftedSoftplus, dense_expansion_requested, scatter_sum, windowed_linear
 
@@ -80,12 +81,13 @@ class SchNetConfig:
 
     def __post_init__(self) -> None:
         if self.neighbor_weighting not in ("count", "cutoff"):
-            raise ValueError(f"neighbor_weighting must be 'count' or 'cutoff', got {self.neighbor_weighting!r}")
+            raise ArgumentError(f"neighbor_weighting must be 'count' or 'cutoff', got {self.neighbor_weighting!r}")
         if self.neighbor_weighting == "cutoff" and not self.cosine_cutoff:
-            raise ValueError("neighbor_weighting='cutoff' weights neighbours by the cosine cutoff: set cosine_cutoff")
+            raise ArgumentError("neighbor_weighting='cutoff' weights neighbours by the cosine cutoff: "
+                                "set cosine_cutoff")
         for name in ("activation", "output_activation"):
             if getattr(self, name) not in ACTIVATIONS:
-                raise ValueError(f"{name} must be one of {', '.join(ACTIVATIONS)}, got {getattr(self, name)!r}")
+                raise ArgumentError(f"{name} must be one of {', '.join(ACTIVATIONS)}, got {getattr(self, name)!r}")
 
 
 

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..analysis.potential import Isosurface, PotentialGrid
+from ..errors import ArgumentError
 from ..neighbors import _shift_range
 from ..structures import Structure
 from .structure import _scene_layout, structure_traces
@@ -21,7 +22,7 @@ def isosurface_figure(
 ) -> go.Figure:
     """The isosurface coloured by ``Omega_A`` (low: blue, high: red), with the structure inside."""
     if surface.values is None:
-        raise ValueError("the surface has no potential values; use potential_on_isosurface")
+        raise ArgumentError("the surface has no potential values; use potential_on_isosurface")
     v, f = surface.vertices, surface.faces
     low, high = value_range or (float(np.min(surface.values)), float(np.max(surface.values)))
     label = potential_label(surface)
@@ -101,7 +102,7 @@ def planar_cut_figure(grid: PotentialGrid, title: str | None = None, colorscale:
     """A planar cut as a heat map over the in-plane coordinates (Å); with ``structure``, the nuclei in the
     plane are marked."""
     if grid.values.ndim != 2:
-        raise ValueError("a planar cut has a 2D grid (use planar_cut)")
+        raise ArgumentError("a planar cut has a 2D grid (use planar_cut)")
     figure = go.Figure(_cut_trace(grid, colorscale))
     if structure is not None:
         figure.add_trace(_atom_trace(structure, grid))
