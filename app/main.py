@@ -1,9 +1,10 @@
 """Start the insight workbench: ``insight-app [--model NAME] [--model-dir DIR] [--schnetpack FILE --trust] [--host H]
-[--port P] [--device D]``."""
+[--port P] [--device D] [--verbose]``. ``create_app`` builds the page from ``layout`` and the parts in ``tabs``."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 import sys
 from pathlib import Path
@@ -33,7 +34,6 @@ def create_app(model: str | None = None, model_dir: str | Path | None = None, de
     import insight
 
     from .state import Workbench
-    from .workbench import build_app
 
     bench = Workbench(device=device, model_dir=Path(model_dir).expanduser() if model_dir else None)
     for path in schnetpack_files:
@@ -44,6 +44,53 @@ def create_app(model: str | None = None, model_dir: str | Path | None = None, de
         raise insight.ModelFileError("no models found: the bundled models are missing and --model-dir has none")
     bench.model(bench.default)  # fail early, with a clear message, on an unknown or broken model
     return build_app(bench)
+
+
+def build_app(bench):
+    """The page (``layout.build_layout``) with every part's callbacks registered."""
+    import dash
+
+    import insight
+
+    from .components import register_downloads
+    from .layout import build_layout
+    from .state import structure_to_json
+    from .tabs import ANALYSIS_TABS, inputs, view
+
+    app = dash.Dash(__name__, title="insight", suppress_callback_exceptions=True)
+    first = insight.example(inputs.DEFAULT_EXAMPLE)
+    app.layout = build_layout(bench, inputs.layout() + view.layout(bench, first),
+                              [tab.layout() for tab in ANALYSIS_TABS], structure_to_json(first))
+    for part in (inputs, view, *ANALYSIS_TABS):
+        part.register(app, bench)
+    register_downloads(app, bench, FIGURES)
+    app.server.config["MAX_CONTENT_LENGTH"] = 2 * inputs.UPLOAD_LIMIT_BYTES  # base64 and form overhead
+    return app
+
+
+#: Every figure card of the page, for the PNG / SVG / CSV downloads.
+FIGURES = ["distributions", "potential", "pair-sensitivity", "element-sensitivity", "alchemy", "alchemy-frame",
+           "rings", "embeddings", "filters", "errors-by-size", "isomers"]
+
+
+def serve(app, host: str, port: int, verbose: bool = False) -> None:
+    """Serve on this machine with Flask's server; beyond it (``--host``) with waitress, a production WSGI server.
+
+    Only errors and the address are logged unless ``verbose``.
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.ERROR)
+    print(f"insight-app running at http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
+    if host in LOCAL_HOSTS:
+        app.run(host=host, port=port, debug=False)
+        return
+    import waitress
+
+    logging.getLogger("waitress").setLevel(logging.INFO if verbose else logging.ERROR)
+    waitress.serve(app.server, host=host, port=port, threads=8)
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--schnetpack", action="append", default=[], metavar="FILE",
                         help="a SchNetPack 2.x model file (best_model) to offer as well; repeatable; needs --trust")
+    parser.add_argument("--verbose", action="store_true", help="log every request (default: errors and the address)")
     parser.add_argument("--trust", action="store_true",
                         help="allow reading --schnetpack files: they are pickles, and reading one runs code from it")
     return parser
@@ -76,9 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (insight.InsightError, ValueError) as err:
         print(f"insight-app: error: {err}", file=sys.stderr)
         return 2
-    port = args.port or free_port(args.host)
-    print(f"insight-app running at http://{args.host}:{port}/  (Ctrl+C to stop)", flush=True)
-    app.run(host=args.host, port=port, debug=False)
+    serve(app, args.host, args.port or free_port(args.host), verbose=args.verbose)
     return 0
 
 

@@ -35,6 +35,18 @@ STASH_SIZE = 256
 DATASET_SAMPLE = 2000
 
 
+#: Headings of the model picker, in order.
+MODEL_GROUPS = ("QM9 molecules", "Materials Project crystals", "Molecular dynamics", "Your models")
+
+
+def _model_group(name: str, card) -> str:
+    if name.endswith(("(user)", "(SchNetPack)")) or card is None or card.dataset is None:
+        return MODEL_GROUPS[3]
+    if card.dataset == "qm9":
+        return MODEL_GROUPS[0]
+    return MODEL_GROUPS[1] if card.dataset == "flla" else MODEL_GROUPS[2]
+
+
 def structure_to_json(structure: insight.Structure) -> dict[str, Any]:
     return {
         "numbers": structure.numbers.tolist(),
@@ -90,14 +102,24 @@ class Workbench:
         folders.update(self._converted)
         return folders
 
-    def model_options(self) -> list[dict[str, str]]:
-        options = []
+    def model_options(self) -> list[dict]:
+        """Picker options grouped under headings (QM9, materials, MD, your models), aliases shown as aliases."""
+        aliases = pretrained_aliases()
+        groups: dict[str, list[dict]] = {heading: [] for heading in MODEL_GROUPS}
         for name, folder in self.model_folders().items():
             try:
-                label = read_card(folder).replace(name=name).label
+                card = read_card(folder)
+                label = card.replace(name=name).label
             except insight.ModelFileError:
-                label = f"{name} (unreadable card)"
-            options.append({"label": label, "value": name})
+                card, label = None, f"{name} (unreadable card)"
+            if name in aliases:
+                label = f"{name} = {aliases[name]} (alias)"
+            groups[_model_group(name, card)].append({"label": label, "value": name})
+        options = []
+        for heading, members in groups.items():
+            if members:
+                options.append({"label": heading, "value": f"__{heading}", "disabled": True})
+                options += sorted(members, key=lambda o: (o["value"] not in aliases, o["value"]))
         return options
 
     def model(self, name: str | None) -> insight.AtomisticModel:
@@ -139,12 +161,14 @@ class Workbench:
 
         Dataset-wide results take seconds; computing them in a thread keeps
         every request short, and the page polls until they are there. A
-        failure is raised on the next call, so the page can show it.
+        failure is raised on every later call (it is not retried, so a page
+        that shows it stops polling instead of flickering between the error
+        and a new attempt).
         """
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-            failure = self._failures.pop(key, None)
+            failure = self._failures.get(key)
             if failure is not None:
                 raise failure
             if key in self._running:

@@ -22,7 +22,7 @@ import numpy as np
 from .errors import ArgumentError
 from .structures import Structure, StructureError, atomic_number
 
-__all__ = ["StructureFileError", "read", "parse", "from_smiles", "write_xyz", "writable_path", "FORMATS"]
+__all__ = ["StructureFileError", "read", "parse", "from_smiles", "write_xyz", "writable_path", "format_structure", "FORMATS"]
 
 
 class StructureFileError(StructureError):
@@ -279,6 +279,8 @@ def read(path: str | os.PathLike, format: str | None = None, index: int | slice 
     if not isinstance(path, (str, os.PathLike)):
         raise StructureFileError(f"a file path is needed, got {path!r}")
     path = Path(path)
+    if path.is_dir():
+        raise StructureFileError(f"{path}: is a folder; give a structure file (XYZ, SDF, MOL, CIF)")
     fmt = _format_of(path.name, format)
     text = decode_text(_read_bounded(path), str(path))
     structures = parse(text, fmt, source=str(path))
@@ -383,6 +385,28 @@ def writable_path(path: str | os.PathLike) -> Path:
     if path.is_dir():
         raise ArgumentError(f"cannot write {path}: it is a folder; give a file name")
     return path
+
+
+#: Formats :func:`format_structure` writes.
+WRITE_FORMATS = ("xyz", "extxyz", "cif")
+
+
+def format_structure(structure: Structure, fmt: str = "xyz") -> str:
+    """A structure as the text of an XYZ, extended XYZ or CIF file (a molecule in CIF gets no cell, so refused)."""
+    import ase.io
+
+    if fmt not in WRITE_FORMATS:
+        raise ArgumentError(f"cannot write format {fmt!r}; insight writes {', '.join(WRITE_FORMATS)}")
+    if fmt == "cif" and not structure.is_periodic:
+        raise StructureError("a CIF file describes a crystal; write a molecule as xyz or extxyz")
+    buffer = io.BytesIO() if fmt == "cif" else io.StringIO()  # ASE's CIF writer writes bytes, extxyz text
+    ase.io.write(buffer, structure.to_ase(), format="extxyz" if fmt != "cif" else "cif")
+    text = buffer.getvalue().decode() if fmt == "cif" else buffer.getvalue()
+    if fmt == "xyz":  # plain XYZ: count, a comment, symbols and Cartesian coordinates in Å
+        lines = [f"{len(structure)}", str(structure.info.get("name") or structure.formula)]
+        lines += [f"{s} {x:.8f} {y:.8f} {z:.8f}" for s, (x, y, z) in zip(structure.symbols, structure.positions)]
+        text = "\n".join(lines) + "\n"
+    return text
 
 
 def write_xyz(path: str | os.PathLike, structures: Structure | list[Structure]) -> None:

@@ -13,6 +13,11 @@ publish() {  # publish RUN ZOO_NAME DESCRIPTION [insight publish options...]
         echo "skipping $name: training-runs/$run has no best model" >&2
         return 0
     fi
+    # A run that is still training (or was interrupted) has not written its closing "best model:" line.
+    if ! tail -n 1 "training-runs/$run.out" | grep -q "^best model:"; then
+        echo "skipping $name: training-runs/$run has not finished its budget (resume it with train_zoo.sh)" >&2
+        return 0
+    fi
     local hours
     hours=$(python -c "import insight; print(insight.read_card('training-runs/$run/best').training.hours)")
     insight publish "training-runs/$run/best" --name "$name" --description "$description" \

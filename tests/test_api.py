@@ -211,9 +211,31 @@ def test_relaxing_an_alchemical_state_moves_only_present_atoms():
     weights = np.ones(len(molecule))
     weights[-1] = 0.0
     state = insight.AlchemicalState(molecule.numbers, molecule.positions, weights)
-    relaxed = insight.relax_state(model, state, fmax=1e-5, steps=10)
+    with pytest.warns(insight.errors.DomainWarning, match="not trained on forces"):
+        relaxed = insight.relax_state(model, state, fmax=1e-5, steps=2)
     np.testing.assert_array_equal(relaxed.positions[-1], molecule.positions[-1])
     assert np.abs(relaxed.positions[:-1] - molecule.positions[:-1]).max() > 1e-4
+
+
+def test_alchemical_end_state_morphs_and_fades_the_chosen_atoms():
+    phenol = insight.example("phenol")
+    oxygen = int(np.flatnonzero(phenol.numbers == 8)[0])
+    hydroxyl_h = int(np.argmin(np.where(phenol.numbers == 1, phenol.distances()[oxygen], np.inf)))
+    end = insight.alchemical_end_state(phenol, morph=[oxygen], element="N", fade=[hydroxyl_h])
+    assert end.numbers[oxygen] == 7 and end.weights[hydroxyl_h] == 0 and end.weights.sum() == len(phenol) - 1
+    np.testing.assert_array_equal(end.positions, phenol.positions)
+    assert end.label == "C6H5N"  # the real molecule at that end: its present atoms
+    with pytest.raises(insight.ArgumentError, match="choose atoms"):
+        insight.alchemical_end_state(phenol)
+
+
+def test_a_relaxation_that_breaks_the_molecule_is_refused():
+    """QM9's energy-only SchNet has no reliable forces off equilibrium: aspirin with a C turned into N falls apart."""
+    model = insight.load_model("schnet-qm9", device="cpu")
+    end = insight.alchemical_end_state(insight.example("aspirin"), morph=[0], element="N")
+    with pytest.warns(insight.errors.DomainWarning), pytest.raises(insight.StructureError,
+                                                                   match="pieces|together.*not reliable"):
+        insight.relax_state(model, end)
 
 
 # -- the testing helpers users run on their own models -----------------------------------------------

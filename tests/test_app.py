@@ -60,9 +60,42 @@ def _wait_for(condition, timeout: float = 60.0, message: str = "condition"):
     raise AssertionError(f"timed out waiting for {message}")
 
 
+def _uncovered(dash_duo, selector: str) -> bool:
+    """Whether the element's centre is the element itself (or inside it), i.e. nothing covers it."""
+    return dash_duo.driver.execute_script(
+        "const e = document.querySelector(arguments[0]); if (!e) { return false; }"
+        "e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
+        "const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+        "return top === e || e.contains(top);", selector)
+
+
 def test_workbench_end_to_end(dash_duo, app, tmp_path):
     dash_duo.start_server(app)
     dash_duo.wait_for_contains_text("#structure-title", "phenol", timeout=60)
+
+    # The first page: the distributions fill without a tab switch, every element panel fits in its box, and the
+    # download buttons under it are not covered.
+    _wait_for(lambda: len(_traces(dash_duo, "distributions")) >= 5, timeout=180, message="first-page distributions")
+    panels = dash_duo.driver.execute_script(
+        "const gd = document.querySelector('#distributions .js-plotly-plot');"
+        "return [gd._fullLayout.annotations.map(a => a.text), gd._fullLayout.height,"
+        " gd.getBoundingClientRect().height];")
+    assert panels[0][:5] == ["H", "C", "N", "O", "F"] and panels[2] >= panels[1] - 1
+    for button in ("#distributions-png", "#distributions-svg", "#distributions-csv-button"):
+        assert _uncovered(dash_duo, button), button
+
+    # A click on a drawn atom selects it: a lone carbon sits in the middle of the view.
+    lone = tmp_path / "carbon.xyz"
+    lone.write_text("1\nlone carbon\nC 0 0 0\n")
+    _tab(dash_duo, "Upload")
+    dash_duo.find_element("#upload input[type=file]").send_keys(str(lone))
+    dash_duo.wait_for_contains_text("#structure-title", "1 atoms", timeout=30)
+    dash_duo.wait_for_contains_text("#domain-warnings", "single C atom", timeout=30)
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    canvas = _wait_for(lambda: dash_duo.find_elements("#structure-view canvas"), message="3D canvas")[0]
+    _wait_for(lambda: (ActionChains(dash_duo.driver).move_to_element(canvas).click().perform(),
+                       "C0" in dash_duo.find_element("#pair-atoms").text)[1], timeout=30, message="atom picked")
 
     # A SMILES string, embedded in 3D.
     _tab(dash_duo, "SMILES")
@@ -111,8 +144,9 @@ def test_workbench_end_to_end(dash_duo, app, tmp_path):
     # Embeddings and filters.
     _tab(dash_duo, "Embeddings")
     _wait_for(lambda: len(_traces(dash_duo, "embeddings")) >= 3, message="embedding PCA")
-    _tab(dash_duo, "Filters & accuracy")
+    _tab(dash_duo, "Filters")
     _wait_for(lambda: len(_traces(dash_duo, "filters")) == 8, timeout=60, message="filter cuts")
+    _tab(dash_duo, "Accuracy")
     _wait_for(lambda: len(_traces(dash_duo, "isomers")) == 2, timeout=180, message="isomer ranking")
 
     # Rings: the ranking table; clicking a row shows that molecule.

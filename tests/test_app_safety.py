@@ -8,7 +8,8 @@ import pytest
 from conftest import DATA, small_model
 from insight_app.main import build_parser_defaults
 from insight_app.state import Workbench
-from insight_app.workbench import MAX_UPLOAD_BYTES, UserError, _parse_upload
+from insight_app.components import UserError
+from insight_app.tabs.inputs import MAX_UPLOAD_BYTES, parse_upload
 
 import insight
 
@@ -38,14 +39,14 @@ def _upload(text: bytes, mime: str = "text/plain") -> str:
 
 
 def test_uploads_are_parsed_and_bounded():
-    structure = _parse_upload(_upload((DATA / "aspirin.xyz").read_bytes()), "aspirin.xyz")
+    structure = parse_upload(_upload((DATA / "aspirin.xyz").read_bytes()), "aspirin.xyz")
     assert structure.formula == "C9H8O4"
-    with pytest.raises(UserError, match="larger than 5 MB"):
-        _parse_upload(_upload(b"x" * (MAX_UPLOAD_BYTES + 1)), "big.xyz")
+    with pytest.raises(UserError, match="larger than the 5 MB"):
+        parse_upload(_upload(b"x" * (MAX_UPLOAD_BYTES + 1)), "big.xyz")
     with pytest.raises(insight.StructureError, match="not UTF-8 or UTF-16 text"):
-        _parse_upload(_upload(bytes(range(256))), "binary.xyz")
+        parse_upload(_upload(bytes(range(256))), "binary.xyz")
     with pytest.raises(insight.StructureFileError, match="unknown structure format 'exe'"):
-        _parse_upload(_upload(b"hello"), "program.exe")
+        parse_upload(_upload(b"hello"), "program.exe")
 
 
 def test_server_binds_to_localhost_by_default():

@@ -243,6 +243,11 @@ def test_files_that_cannot_be_structures_are_refused(tmp_path, make, words):
         insight.read(make(tmp_path), format="xyz")
 
 
+def test_a_folder_is_named_as_such_whatever_its_name(tmp_path):
+    with pytest.raises(insight.StructureError, match="is a folder"):
+        insight.read(tmp_path)  # no extension, no format: the folder, not the format, is the problem
+
+
 def test_a_fifo_is_refused_without_blocking(tmp_path):
     import os
 

@@ -12,6 +12,7 @@ same order; atoms that exist at only one end are present throughout with
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -21,12 +22,13 @@ import torch
 
 from ..batch import collate
 from ..calculator import relax
-from ..errors import ArgumentError, StructureError
+from ..errors import ArgumentError, DomainWarning, StructureError
 from ..io import from_smiles
 from ..models.base import AtomisticModel
+from ..neighbors import count_fragments
 from ..structures import Structure, atomic_number
 
-__all__ = ["AlchemicalState", "AlchemicalEnergy", "AlchemicalFrames", "AlchemicalPath", "PathLinearity",
+__all__ = ["alchemical_end_state", "AlchemicalState", "AlchemicalEnergy", "AlchemicalFrames", "AlchemicalPath", "PathLinearity",
            "alchemical_energy", "alchemical_frames", "alchemical_path", "benzene_to_triazine", "path_linearity",
            "relax_state"]
 
@@ -311,16 +313,54 @@ def path_linearity(path: AlchemicalPath) -> PathLinearity:
     return PathLinearity(r_squared, float(slope), path.unit)
 
 
+#: A relaxed state with two atoms closer than this (Å) is refused: no bond is that short but H2's (0.74 Å).
+MIN_RELAXED_DISTANCE = 0.7
+
+
 def relax_state(model: AtomisticModel, state: AlchemicalState, fmax: float = 0.05,
                 steps: int = 300) -> AlchemicalState:
-    """``state`` with the positions of its present atoms (``beta > 0``) relaxed with the model's forces.
+    """``state`` with the positions of its present atoms (``beta > 0``) relaxed with the model's forces
+    (:func:`insight.calculator.relax`, BFGS), faded atoms (``beta = 0``) held where they are.
 
-    Faded atoms (``beta = 0``) keep their positions. Relaxing with an energy-only model trained on equilibrium
-    structures (QM9) is unreliable far from equilibrium: check bond lengths, or prefer a model trained on forces.
+    A model trained on energies alone (QM9: equilibrium molecules) has no reliable forces away from equilibrium:
+    it gets a :class:`~insight.errors.DomainWarning`, and a relaxation that ends with atoms closer than
+    :data:`MIN_RELAXED_DISTANCE` is refused. Prefer a model trained on forces, or fixed positions.
     """
+    training = model.card.training
+    if training is None or not (training.rho or 0) > 0:
+        warnings.warn(f"model {model.name!r} was not trained on forces, so relaxing with it is unreliable away from "
+                      "equilibrium; prefer a model trained on forces or fixed positions", DomainWarning, stacklevel=2)
     present = np.flatnonzero(state.weights > 0)
     molecule = Structure(state.numbers[present], state.positions[present])
-    relaxed = relax(model, molecule, fmax=fmax, steps=steps, optimizer="FIRE")
+    with warnings.catch_warnings():  # the intermediate geometries are judged once, at the end
+        warnings.simplefilter("ignore", DomainWarning)
+        relaxed = relax(model, molecule, fmax=fmax, steps=steps)
+    if len(relaxed) > 1:
+        closest = float(relaxed.distances()[np.triu_indices(len(relaxed), k=1)].min())
+        pieces, before = count_fragments(relaxed), count_fragments(molecule)
+        if closest < MIN_RELAXED_DISTANCE or pieces > before:
+            what = (f"brought two atoms {closest:.2f} Å together" if closest < MIN_RELAXED_DISTANCE
+                    else f"broke the molecule into {pieces} pieces")
+            raise StructureError(f"relaxing with model {model.name!r} {what}: its forces are not reliable for this "
+                                 "state; use fixed positions, or a model trained on forces")
     positions = state.positions.copy()
     positions[present] = relaxed.positions
     return AlchemicalState(state.numbers, positions, state.weights, state.label)
+
+
+def alchemical_end_state(structure: Structure, morph: Sequence[int] = (), element: str | int = "N",
+                         fade: Sequence[int] = ()) -> AlchemicalState:
+    """The end of a path from ``structure``: atoms ``morph`` turned into ``element``, atoms ``fade`` faded out
+    (``beta = 0``), positions kept (relax them with :func:`relax_state`)."""
+    morph, fade = [int(i) for i in morph], [int(i) for i in fade]
+    if not morph and not fade:
+        raise ArgumentError("choose atoms to morph into another element or to fade out")
+    if any(not 0 <= i < len(structure) for i in morph + fade):
+        raise ArgumentError(f"atoms {morph + fade} must be indices of the structure's {len(structure)} atoms")
+    numbers = structure.numbers.copy()
+    numbers[morph] = atomic_number(element)
+    weights = np.ones(len(structure))
+    weights[fade] = 0.0
+    end = AlchemicalState(numbers, structure.positions, weights)
+    end.label = Structure(numbers[weights == 1], structure.positions[weights == 1]).formula
+    return end

@@ -13,7 +13,7 @@ from ..structures import Structure
 from .structure import _scene_layout, structure_traces
 
 __all__ = ["atoms_in_plane", "isosurface_figure", "isosurface_grid_figure", "isosurface_title", "planar_cut_figure",
-           "planar_cuts_figure", "potential_label"]
+           "planar_cuts_figure", "potential_hover", "potential_label"]
 
 
 def isosurface_figure(
@@ -30,7 +30,7 @@ def isosurface_figure(
     traces.append(go.Mesh3d(
         x=v[:, 0], y=v[:, 1], z=v[:, 2], i=f[:, 0], j=f[:, 1], k=f[:, 2], intensity=surface.values,
         cmin=low, cmax=high, colorscale=colorscale, colorbar=dict(title=label), opacity=0.85, name="potential",
-        hovertemplate="Ω = %{intensity:.2f}<extra></extra>", lighting=dict(ambient=0.6, diffuse=0.6, specular=0.1),
+        hovertemplate=potential_hover(surface), lighting=dict(ambient=0.6, diffuse=0.6, specular=0.1),
     ))
     figure = go.Figure(traces)
     figure.update_layout(**_scene_layout(title or isosurface_title(surface)))
@@ -40,6 +40,12 @@ def isosurface_figure(
 def potential_label(surface: Isosurface) -> str:
     """Colour-bar title of a potential, e.g. ``Ω_H (kcal/mol)``."""
     return f"Ω<sub>{surface.probe}</sub> ({surface.unit})"
+
+
+def potential_hover(surface: Isosurface) -> str:
+    """Hover text of a surface point: the value with its unit and probe, and what it means."""
+    return (f"Ω<sub>{surface.probe}</sub> = %{{intensity:.2f}} {surface.unit}<br>energy change for a {surface.probe} "
+            "probe atom here<br>(lower: more favourable)<extra></extra>")
 
 
 def isosurface_title(surface: Isosurface) -> str:

@@ -11,7 +11,7 @@ from ase.data.colors import jmol_colors
 
 from ..structures import Structure
 
-__all__ = ["structure_figure", "structure_traces", "bonds", "element_color"]
+__all__ = ["structure_figure", "structure_traces", "bonds", "element_color", "atom_at"]
 
 #: Sphere radius as a fraction of the covalent radius (ball-and-stick look).
 _BALL_SCALE = 0.45
@@ -67,23 +67,29 @@ def structure_traces(
     highlight: list[int] | None = None,
     opacity: float = 1.0,
 ) -> list[go.BaseTraceType]:
-    """Traces for atoms (one shaded mesh), bonds, cell edges and hover markers."""
+    """Traces for atoms (one shaded mesh that carries the hover), bonds and cell edges."""
     sphere, sphere_faces = _unit_sphere()
     radii = _BALL_SCALE * covalent_radii[structure.numbers].clip(min=0.3)
     centers = structure.positions
     vertices = (sphere[None] * radii[:, None, None] + centers[:, None]).reshape(-1, 3)
     faces = (sphere_faces[None] + (np.arange(len(structure)) * len(sphere))[:, None, None]).reshape(-1, 3)
     traces: list[go.BaseTraceType] = []
+    text = [f"{s} {i}" + (f"<br>{value_label} = {v:.3f}" if atom_values is not None else "")
+            for i, (s, v) in enumerate(zip(structure.symbols, atom_values if atom_values is not None else centers))]
+    # The spheres carry the hover (each vertex its atom's text); a click reports the point, and atom_at finds the
+    # atom. Each colouring has its own uid, so plotly redraws the mesh instead of patching one into the other.
     mesh = dict(x=vertices[:, 0], y=vertices[:, 1], z=vertices[:, 2], i=faces[:, 0], j=faces[:, 1], k=faces[:, 2],
                 flatshading=False, lighting=dict(ambient=0.45, diffuse=0.8, specular=0.35, roughness=0.4),
-                hoverinfo="skip", opacity=opacity, name="atoms", showlegend=False)
+                text=np.repeat(text, len(sphere)), hoverinfo="text", opacity=opacity, name="atoms",
+                showlegend=False)
     if atom_values is not None:
         values = np.repeat(np.asarray(atom_values, dtype=float), len(sphere))
-        traces.append(go.Mesh3d(**mesh, intensity=values, colorscale=colorscale,
-                                colorbar=dict(title=dict(text=value_label, side="right")), showscale=True))
+        traces.append(go.Mesh3d(**mesh, intensity=values, colorscale=colorscale, uid="atoms-by-value",
+                                colorbar=dict(title=dict(text=value_label, side="right"), x=1.0, len=0.75, y=0.45),
+                                showscale=True))
     else:
         colors = np.repeat([element_color(z) for z in structure.numbers], len(sphere))
-        traces.append(go.Mesh3d(**mesh, vertexcolor=colors))
+        traces.append(go.Mesh3d(**mesh, vertexcolor=colors, uid="atoms-by-element"))
     if highlight:
         chosen = np.asarray(sorted(set(highlight)), dtype=int)
         halo = (sphere[None] * (radii[chosen] * 1.9)[:, None, None] + centers[chosen][:, None]).reshape(-1, 3)
@@ -106,13 +112,19 @@ def structure_traces(
         traces.append(go.Scatter3d(x=path[:, 0], y=path[:, 1], z=path[:, 2], mode="lines",
                                    line=dict(color="black", width=3), hoverinfo="skip", name="cell",
                                    showlegend=False))
-    text = [f"{s} {i}" + (f"<br>{value_label} = {v:.3f}" if atom_values is not None else "")
-            for i, (s, v) in enumerate(zip(structure.symbols, atom_values if atom_values is not None else centers))]
-    traces.append(go.Scatter3d(x=centers[:, 0], y=centers[:, 1], z=centers[:, 2], mode="markers",
-                               marker=dict(size=4, color="rgba(0,0,0,0)"),
-                               text=text, hoverinfo="text", customdata=np.arange(len(structure)), name="atom index",
-                               showlegend=False))
     return traces
+
+
+def atom_at(structure: Structure, point: np.ndarray) -> int | None:
+    """The atom whose drawn sphere holds ``point`` (a clicked point of the 3D view, Å), or ``None``.
+
+    The spheres do not overlap, so the atom nearest the point is the one clicked, as long as the point lies within
+    its sphere or its highlight halo (twice the radius).
+    """
+    distances = np.linalg.norm(structure.positions - np.asarray(point, dtype=float), axis=1)
+    nearest = int(np.argmin(distances))
+    radius = _BALL_SCALE * max(float(covalent_radii[structure.numbers[nearest]]), 0.3)
+    return nearest if distances[nearest] <= 2.0 * radius else None
 
 
 def _scene_layout(title: str | None) -> dict:

@@ -1,0 +1,185 @@
+"""Each part of the workbench without a browser: its callbacks called with their inputs, their outputs checked."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from dash import Patch, no_update
+from insight_app import components
+from insight_app.layout import STRUCTURE
+from insight_app.state import Workbench, structure_from_json, structure_to_json
+from insight_app.tabs import accuracy, alchemy, embeddings, filters, inputs, partition, potential, rings, \
+    sensitivity, view
+
+import insight
+
+QM9_MODEL = "schnet-qm9"
+
+
+@pytest.fixture(scope="module")
+def bench() -> Workbench:
+    return Workbench(device="cpu", default=QM9_MODEL)
+
+
+def _json(name: str = "phenol") -> dict:
+    return structure_to_json(insight.example(name))
+
+
+# -- shared parts ----------------------------------------------------------------------------------------------
+
+
+def test_a_guarded_callback_turns_bad_input_into_a_message_and_keeps_quotes(bench):
+    def failing(_bench, text):
+        raise insight.StructureError(f"cannot read {text!r}")
+
+    outputs = components.guarded(failing, bench, 3, on_error={1: True})("abc")
+    assert outputs == (no_update, True, "cannot read 'abc'")  # the closing quote stays
+    assert components.error_text(KeyError("missing")) == "missing"
+
+
+def test_the_model_picker_is_grouped_and_shows_aliases_as_aliases(bench):
+    options = bench.model_options()
+    headings = [o["label"] for o in options if o.get("disabled")]
+    assert headings[0] == "QM9 molecules" and "Materials Project crystals" in headings
+    labels = {o["value"]: o["label"] for o in options}
+    assert labels["schnet-qm9"] == "schnet-qm9 = schnet-qm9-t6 (alias)"
+    under_qm9 = [o["value"] for o in options[1:options.index(next(o for o in options[1:] if o.get("disabled")))]]
+    assert "schnet-mp" not in under_qm9 and "dtnn-qm9-t3" in under_qm9
+
+
+def test_a_failed_background_job_is_reported_and_not_retried(bench):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        raise insight.DatasetError("the FLLA crystals are not on this machine")
+
+    key = ("test-failure",)
+    assert bench.background(key, compute) is None
+    for _ in range(100):
+        time.sleep(0.05)
+        if key in bench._failures:
+            break
+    for _ in range(3):  # every later poll sees the same error; nothing runs again
+        with pytest.raises(insight.DatasetError, match="not on this machine"):
+            bench.background(key, compute)
+    assert len(calls) == 1
+
+
+# -- input and the 3D view -----------------------------------------------------------------------------------------
+
+
+def test_loading_an_example_then_a_smiles_clears_the_example_picker(bench):
+    data, highlight, example, text = inputs.load_structure(bench, "example", "aspirin", *[None] * 8, QM9_MODEL)
+    assert structure_from_json(data).formula == "C9H8O4" and example == "aspirin" and text == ""
+    data, _, example, _ = inputs.load_structure(bench, "smiles", "aspirin", None, "CCO.O", *[None] * 6, QM9_MODEL)
+    assert structure_from_json(data).formula == "C2H8O2" and example is None  # two molecules, apart
+
+
+def test_a_structure_the_model_cannot_take_is_refused_with_the_library_words(bench):
+    wrapped = components.guarded(inputs.load_structure, bench, 4, trigger=False)
+    outputs = wrapped("smiles", "phenol", None, "[NH4+]", *[None] * 6, QM9_MODEL)
+    assert outputs[:3] == (no_update,) * 3 and "net charge of +1" in outputs[3]
+
+
+def test_the_view_warns_for_a_molecule_under_a_crystal_model(bench):
+    _figure, title, cautions, _ = view.draw(bench, _json("ethanol"), "schnet-mp", "energy", [], [])
+    assert "eV/atom" in title and any("trained on crystals" in c.children for c in cautions)
+    _figure, title, cautions, _ = view.draw(bench, _json("phenol"), QM9_MODEL, "element", [], [])
+    assert cautions == [] and "(schnet-qm9 = schnet-qm9-t6)" in title
+
+
+def test_a_click_on_a_drawn_atom_selects_that_atom(bench):
+    data = _json("phenol")
+    structure = structure_from_json(data)
+    on_atom_3 = structure.positions[3] + np.array([0.2, 0.0, 0.0])  # on its sphere (radius 0.45 x 0.76 Å)
+    click = {"points": [{"x": on_atom_3[0], "y": on_atom_3[1], "z": on_atom_3[2], "curveNumber": 0}]}
+    assert view.select(bench, view.VIEW, click, data, [])[0] == [3]
+    assert view.select(bench, view.VIEW, click, data, [5, 7])[0] == [7, 3]  # pairs: the last two
+    far = {"points": [{"x": 50.0, "y": 0.0, "z": 0.0}]}
+    assert view.select(bench, view.VIEW, far, data, [1])[0] is no_update
+    assert view.select(bench, STRUCTURE, None, data, [1])[0] == []  # a new structure clears the selection
+
+
+def test_the_shown_structure_downloads_as_a_file_that_reads_back(bench):
+    download, text = view.export(bench, 1, _json("aspirin"), "xyz")
+    assert download["filename"] == "aspirin.xyz" and text == ""
+    assert insight.parse(download["content"], "xyz")[0].formula == "C9H8O4"
+    with pytest.raises(insight.StructureError, match="CIF file describes a crystal"):
+        view.export(bench, 1, _json("aspirin"), "cif")
+
+
+# -- analysis tabs -------------------------------------------------------------------------------------------------
+
+
+def test_partition_table_sums_to_the_energy_and_marks_the_selection(bench):
+    rows, columns, marked, summary, _ = partition.energy_table(bench, _json("phenol"), QM9_MODEL, [2])
+    total = float(summary.split("=")[-1].split()[0])
+    assert abs(sum(r["E_i"] for r in rows) - total) < 1e-2 and columns[2]["name"] == "E_i (kcal/mol)"
+    assert marked[0]["if"]["filter_query"] == "{atom} = 2"
+    assert partition.select_row(bench, {"row": 4}, rows, [2])[0] == [2, 4]
+
+
+def test_the_distributions_fill_without_a_tab_switch_and_stop_polling(bench):
+    data = _json("phenol")
+    for _ in range(600):  # the sample is computed in a thread; the page polls once a second
+        figure, table, poll_disabled, _ = partition.distributions(bench, data, "dtnn-qm9-t1", partition.TAB, None)
+        if poll_disabled:
+            break
+        time.sleep(0.5)
+    assert poll_disabled and table is not None
+    panels = [a.text for a in figure.layout.annotations]
+    assert panels == ["H", "C", "N", "O", "F"] and figure.layout.height >= 260 * 5  # every element, full size
+    assert partition.distributions(bench, data, "dtnn-qm9-t1", "rings", None)[:3] == (no_update, no_update, True)
+
+
+def test_a_new_probe_patches_only_the_values_on_the_same_surface(bench):
+    data = _json("ethanol")
+    figure, _, shown, style, _ = potential.potential(bench, data, QM9_MODEL, "H", 3.8, potential.TAB, None)
+    surface = figure.data[shown["trace"]]
+    assert surface.name == "potential" and "kcal/mol" in surface.hovertemplate and style == {}
+    patch, _, kept, _, _ = potential.potential(bench, data, QM9_MODEL, "C", 3.8, potential.TAB, shown)
+    assert isinstance(patch, Patch) and kept is no_update
+    _, _, _, style, _ = potential.potential(bench, _json("graphite"), "schnet-mp", "C", 3.8, potential.TAB, None)
+    assert style == {"display": "none"}  # no isosurface level for a crystal's planar cut
+
+
+def test_sensitivity_waits_for_two_atoms_then_draws_both(bench):
+    figure, _, status, _ = sensitivity.pair_curve(bench, [0], QM9_MODEL, sensitivity.TAB, _json("ethanol"))
+    assert "select 1 more" in status
+    figure, _, status, _ = sensitivity.pair_curve(bench, [0, 1], QM9_MODEL, sensitivity.TAB, _json("ethanol"))
+    assert "and" in status and len(figure.data) == 2
+
+
+def test_alchemy_runs_a_fixed_path_and_refuses_a_relaxation_that_breaks_the_molecule(bench):
+    data = _json("phenol")
+    oxygen = int(np.flatnonzero(np.array(data["numbers"]) == 8)[0])
+    figure, _, frames, last, first, note = alchemy.run_path(bench, alchemy.RUN, 1, None, data, QM9_MODEL, [oxygen],
+                                                            "N", [], 5, "fixed")
+    assert len(figure.data) == 1 and last == len(frames["positions"]) - 1 and first == 0 and note == ""
+    wrapped = components.guarded(alchemy.run_path, bench, 6)
+    outputs = wrapped(alchemy.RUN, 1, None, _json("aspirin"), QM9_MODEL, [0], "N", [], 5, "interpolated")
+    assert "forces are not reliable" in outputs[-1]
+
+
+def test_tabs_refuse_models_they_do_not_apply_to(bench):
+    with pytest.raises(components.UserError, match="trained on QM9"):
+        rings.ranking(bench, "schnet-mp", rings.TAB, None)
+    assert rings.ranking(bench, QM9_MODEL, "partition", None)[4] is True  # hidden tab: no work, no polling
+    with pytest.raises(components.UserError, match="QM9 or FLLA"):
+        accuracy.accuracy(bench, "schnet-md-ethanol", accuracy.TAB, None)
+
+
+def test_filters_follow_the_model_and_a_loaded_crystal(bench):
+    options, first = filters.block_choices(bench, QM9_MODEL)
+    assert len(options) == 6 and first == 0
+    molecular, _, _ = filters.filters(bench, "schnet-mp", 0, 10, filters.TAB, _json("phenol"))
+    periodic, _, _ = filters.filters(bench, "schnet-mp", 0, 10, filters.TAB, _json("graphite"))
+    assert "molecular" in molecular.layout.title.text and "periodic" in periodic.layout.title.text
+
+
+def test_embeddings_of_a_crystal_model_come_with_the_group_reading(bench):
+    figure, _, summary, _ = embeddings.embeddings(bench, "schnet-mp", embeddings.TAB)
+    assert len(figure.data) >= 3 and "families" in summary
