@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import insight
+
 ROOT = Path(__file__).resolve().parent.parent
 FULL_OUTPUT = ROOT / "docs" / "figures"
 QUICK_OUTPUT = ROOT / "build" / "analyses-quick"
@@ -54,6 +56,18 @@ class Run:
             self.files.append(path.name)
         if table is not None:
             self.save_table(name, table)
+
+    def render(self, name: str, surfaces: dict, structures: dict | None = None, title: str | None = None) -> None:
+        """Also write ``name.png`` as a pyvista render (smooth shading, lit spheres; insight.plots.render) of the
+        same isosurface grid; skipped, with a note, where the ``render`` extra is not installed."""
+        try:
+            from insight.plots.render import render_potential_grid
+
+            render_potential_grid(self.output / f"{name}.png", surfaces, structures, title=title)
+        except insight.MissingExtraError as err:
+            print(f"{name}.png not rendered: {err}")
+            return
+        self.files.append(f"{name}.png")
 
     def save_table(self, name: str, table) -> None:
         """Write a table (a DataFrame or a result with ``.to_frame()``) as ``name.csv``.

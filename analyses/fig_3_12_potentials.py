@@ -42,6 +42,7 @@ def main(argv=None) -> None:
     figure = isosurface_grid_figure(surfaces, title=f"Fig. 3.12: Ω<sub>H</sub> of QM9 molecules, {model.name} (DTNN, "
                                                 "T=2), isosurface Σ|r−r<sub>i</sub>|<sup>−2</sup> = 3.8 Å<sup>−2</sup>")
     run.save("fig_3_12_potentials", figure, pd.concat(tables), width=2400, height=560)
+    run.render("fig_3_12_potentials_render", surfaces, {("", name): m for name, m in molecules.items()})
     asymmetry = sixfold_asymmetry(model, molecules["benzene"], surfaces[("", "benzene")])
     ranges = {name: float(np.ptp(s.values)) for (_, name), s in surfaces.items()}
     run.report(

@@ -39,6 +39,7 @@ def main(argv=None) -> None:
     figure = isosurface_grid_figure(surfaces, title=f"Fig. 3.14: Ω<sub>A</sub> for probes H, C, N, O ({model.name}, "
                                                     "DTNN T=2 on QM9)")
     run.save("fig_3_14_probe_elements", figure, pd.concat(tables), width=1400, height=1400)
+    run.render("fig_3_14_probe_elements_render", surfaces, {key: insight.example(key[0]) for key in surfaces})
     range_table = pd.DataFrame([{"molecule": m, "probe": p, "range": r} for (m, p), r in ranges.items()])
     run.save_table("fig_3_14_ranges", range_table)
     narrower = [m for m in MOLECULES if ranges[(m, "H")] < ranges[(m, "C")]]

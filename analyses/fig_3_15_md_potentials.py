@@ -41,6 +41,7 @@ def main(argv=None) -> None:
     figure = isosurface_grid_figure(surfaces, title="Ω<sub>H</sub> of benzene: DTNN trained on QM9 (top) and on "
                                                     "benzene MD, GFN2-xTB (bottom)")
     run.save("fig_3_15_md_potentials", figure, pd.concat(tables), width=1400, height=900)
+    run.render("fig_3_15_md_potentials_render", surfaces, {key: benzene for key in surfaces})
     smoother = {}
     for row in ("QM9", "MD benzene"):
         values = [roughness[k] for k in roughness if k.startswith(row + ",")]

@@ -35,6 +35,7 @@ def main(argv=None) -> None:
     figure = isosurface_grid_figure(surfaces, title="Fig. 4.10: Ω<sub>C</sub> of DTNN (top) and SchNet (bottom), "
                                                     "isosurface Σ|r−r<sub>i</sub>|<sup>−2</sup> = 3.7 Å<sup>−2</sup>")
     run.save("fig_4_10_dtnn_schnet_potentials", figure, pd.concat(tables), width=1500, height=750)
+    run.render("fig_4_10_dtnn_schnet_potentials_render", surfaces, {key: molecules[key[1]] for key in surfaces})
     compressed = [m for m in MOLECULES if ranges[("SchNet", m)] < ranges[("DTNN", m)]]
     run.report(
         "Fig. 4.10",

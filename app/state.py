@@ -28,6 +28,8 @@ from insight.models.card import CARD_FILE, read_card
 from insight.models.files import WEIGHTS_FILE, list_pretrained, pretrained_aliases, pretrained_dir
 from insight.models.schnetpack import load_schnetpack
 
+from .jobs import Jobs
+
 #: Figure tables kept for CSV downloads (the most recent ones, across all sessions).
 STASH_SIZE = 256
 
@@ -75,8 +77,8 @@ class Workbench:
     _models: dict[str, insight.AtomisticModel] = field(default_factory=dict)
     _cache: dict[tuple, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _running: set = field(default_factory=set)
-    _failures: dict = field(default_factory=dict)
+    #: Dataset-wide work, in child processes that can be stopped (see app.jobs).
+    jobs: Jobs = field(default_factory=Jobs)
     _stash: OrderedDict = field(default_factory=OrderedDict)
     _converted: dict = field(default_factory=dict)
 
@@ -156,40 +158,6 @@ class Workbench:
         with self._lock:
             return self._stash.get(token) if token else None
 
-    def background(self, key: tuple, compute: Callable[[], Any]) -> Any | None:
-        """The result of ``compute()`` if ready, else ``None`` after starting it in a thread.
-
-        Dataset-wide results take seconds; computing them in a thread keeps
-        every request short, and the page polls until they are there. A
-        failure is raised on every later call (it is not retried, so a page
-        that shows it stops polling instead of flickering between the error
-        and a new attempt).
-        """
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-            failure = self._failures.get(key)
-            if failure is not None:
-                raise failure
-            if key in self._running:
-                return None
-            self._running.add(key)
-
-        def run() -> None:
-            try:
-                value = compute()
-                with self._lock:
-                    self._cache[key] = value
-            except Exception as err:  # handed to the next caller
-                with self._lock:
-                    self._failures[key] = err
-            finally:
-                with self._lock:
-                    self._running.discard(key)
-
-        threading.Thread(target=run, daemon=True, name=f"insight-{key[0]}").start()
-        return None
-
     # -- dataset-wide results ---------------------------------------------------------------------
     def dataset(self, name: str):
         """A dataset by registry name (raises DatasetError, with what to run, when it is missing)."""
@@ -215,39 +183,32 @@ class Workbench:
             protocol = dataset_entry(name).protocol
             return random_split(len(self.dataset(name)), protocol.n_train, protocol.n_validation, seed=0)["test"]
 
-    def sample_contributions(self, model_name: str) -> pd.DataFrame | None:
+    def sample_contributions(self, model_name: str) -> insight.Contributions | None:
         """E_i over a sample of the model's test split (for the distributions); ``None`` while computing."""
-        def compute():
-            dataset = self.dataset(self.model_dataset(model_name))
-            rows = self.test_rows(model_name)
-            rows = rows[np.linspace(0, len(rows) - 1, min(DATASET_SAMPLE, len(rows))).astype(int)]
-            model = self.model(model_name)
-            return insight.contributions_over_dataset({model_name: model}, dataset.structures(rows), progress=False)
+        rows = self.test_rows(model_name)
+        rows = rows[np.linspace(0, len(rows) - 1, min(DATASET_SAMPLE, len(rows))).astype(int)]
+        return self.jobs.result(("contributions", model_name), _sample_contributions, *self._job_args(model_name),
+                                rows)
 
-        return self.background(("contributions", model_name), compute)
-
-    def test_predictions(self, model_name: str) -> pd.DataFrame | None:
+    def test_predictions(self, model_name: str) -> insight.Predictions | None:
         """Predictions on the model's whole test split; ``None`` while computing."""
-        def compute():
-            dataset = self.dataset(self.model_dataset(model_name))
-            return insight.prediction_table(self.model(model_name), dataset, self.test_rows(model_name))
+        return self.jobs.result(("predictions", model_name), _test_predictions, *self._job_args(model_name),
+                                self.test_rows(model_name))
 
-        return self.background(("predictions", model_name), compute)
+    def _job_args(self, model_name: str) -> tuple:
+        """What a job process needs to load the model and its data itself: the folder, name, dataset, device."""
+        return (str(self.model_folders()[model_name or self.default]), model_name or self.default,
+                self.model_dataset(model_name), self.device)
 
     def embedding_structure(self, model_name: str) -> insight.EmbeddingGroupStructure:
         """How far the model's embeddings follow the periodic table (Fig. 4.15's reading)."""
         return self.cached(("embedding-structure", model_name),
                            lambda: insight.embedding_group_structure(self.model(model_name), n_permutations=500))
 
-    def ring_ranking(self, model_name: str) -> pd.DataFrame | None:
+    def ring_ranking(self, model_name: str) -> insight.RingStability | None:
         """Ring stability over the model's QM9 test molecules; ``None`` while computing."""
-        def compute():
-            rows = self.test_rows(model_name)
-            ranking = insight.ring_stability(self.model(model_name), self.qm9().structures(rows), progress=False)
-            ranking.table["qm9_row"] = rows[ranking.table["structure"].to_numpy()]
-            return ranking
-
-        return self.background(("rings", model_name), compute)
+        return self.jobs.result(("rings", model_name), _ring_ranking, *self._job_args(model_name),
+                                self.test_rows(model_name))
 
     def pair_distances(self, element_a: str, element_b: str) -> pd.DataFrame:
         def compute():
@@ -255,3 +216,28 @@ class Workbench:
             return insight.pair_distance_distribution(qm9.numbers, qm9.positions, qm9.offsets, element_a, element_b)
 
         return self.cached(("pairs", element_a, element_b), compute)
+
+
+# -- the jobs, run in their own processes (app.jobs): module-level, so that they pickle -----------------------
+
+
+def _job_model(folder: str, name: str, device: str | None) -> insight.AtomisticModel:
+    model = insight.load_model(folder, device=device)
+    model.card = model.card.replace(name=name)  # the name the page shows
+    return model
+
+
+def _sample_contributions(folder, name, dataset, device, rows) -> insight.Contributions:
+    structures = load_dataset(dataset).structures(rows)
+    return insight.contributions_over_dataset({name: _job_model(folder, name, device)}, structures, progress=False)
+
+
+def _test_predictions(folder, name, dataset, device, rows) -> insight.Predictions:
+    return insight.prediction_table(_job_model(folder, name, device), load_dataset(dataset), rows)
+
+
+def _ring_ranking(folder, name, dataset, device, rows) -> insight.RingStability:
+    ranking = insight.ring_stability(_job_model(folder, name, device), load_dataset(dataset).structures(rows),
+                                     progress=False)
+    ranking.table["qm9_row"] = rows[ranking.table["structure"].to_numpy()]
+    return ranking

@@ -21,7 +21,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-TABS = ["Partitioning", "Local potential", "Sensitivity", "Alchemy", "Rings", "Embeddings", "Filters & accuracy"]
+TABS = ["Partitioning", "Local potential", "Sensitivity", "Alchemy", "Rings", "Embeddings", "Filters", "Accuracy"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from screenshots_manifest import write_manifest  # noqa: E402
 
 
 def browser():
@@ -190,7 +192,7 @@ def main() -> None:
                 times.append(time.perf_counter() - chosen)
             print(f"planar cut update (80 x 80 points), new probe element, {args.crystal} with {args.model}: "
                   f"median {sorted(times)[len(times) // 2]:.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)})")
-            tabs = ["Partitioning", "Local potential", "Embeddings", "Filters & accuracy"]
+            tabs = ["Partitioning", "Local potential", "Embeddings", "Filters", "Accuracy"]
 
         if args.screenshots:
             folder = Path(args.screenshots)
@@ -224,6 +226,7 @@ def main() -> None:
                 name = label.lower().replace(" & ", "-").replace(" ", "-")
                 driver.save_screenshot(str(folder / f"{name}.png"))
                 print(f"screenshot: {folder / f'{name}.png'}")
+            write_manifest(folder, args.model, crystal=args.crystal)
     finally:
         if driver is not None:
             driver.quit()

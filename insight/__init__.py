@@ -81,7 +81,8 @@ from .data.registry import dataset_names, load_dataset
 from .errors import ArgumentError, DatasetError, InsightError, MissingExtraError, ModelFileError, StructureError
 from .evaluation import Evaluation, evaluate, test_metrics
 from .examples import example, example_names
-from .io import StructureFileError, from_smiles, parse, read, write_xyz
+from .io import StructureFileError, format_structure, from_smiles, parse, read, write_xyz
+from .sharing import write_chemiscope
 from .models import (
     DTNN,
     AtomisticModel,
@@ -166,6 +167,8 @@ __all__ = [
     "write_cube",
     "with_totals",
     "write_surface",
+    "write_chemiscope",
+    "format_structure",
     # core
     "ArgumentError",
     "Dataset",

@@ -23,6 +23,6 @@ if [ ! -f "$stamp" ] || [ -n "$missing" ]; then
     for extra in ${wanted//,/ }; do grep -qx "$extra" "$stamp" || echo "$extra" >> "$stamp"; done
     # the test extra brings every runtime extra
     if grep -qx test "$stamp"; then
-        for extra in all app figures md qm9; do grep -qx "$extra" "$stamp" || echo "$extra" >> "$stamp"; done
+        for extra in all app figures md qm9 share render; do grep -qx "$extra" "$stamp" || echo "$extra" >> "$stamp"; done
     fi
 fi

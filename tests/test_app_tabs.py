@@ -10,8 +10,18 @@ from dash import Patch, no_update
 from insight_app import components
 from insight_app.layout import STRUCTURE
 from insight_app.state import Workbench, structure_from_json, structure_to_json
-from insight_app.tabs import accuracy, alchemy, embeddings, filters, inputs, partition, potential, rings, \
-    sensitivity, view
+from insight_app.tabs import (
+    accuracy,
+    alchemy,
+    embeddings,
+    filters,
+    inputs,
+    partition,
+    potential,
+    rings,
+    sensitivity,
+    view,
+)
 
 import insight
 
@@ -49,25 +59,6 @@ def test_the_model_picker_is_grouped_and_shows_aliases_as_aliases(bench):
     assert "schnet-mp" not in under_qm9 and "dtnn-qm9-t3" in under_qm9
 
 
-def test_a_failed_background_job_is_reported_and_not_retried(bench):
-    calls = []
-
-    def compute():
-        calls.append(1)
-        raise insight.DatasetError("the FLLA crystals are not on this machine")
-
-    key = ("test-failure",)
-    assert bench.background(key, compute) is None
-    for _ in range(100):
-        time.sleep(0.05)
-        if key in bench._failures:
-            break
-    for _ in range(3):  # every later poll sees the same error; nothing runs again
-        with pytest.raises(insight.DatasetError, match="not on this machine"):
-            bench.background(key, compute)
-    assert len(calls) == 1
-
-
 # -- input and the 3D view -----------------------------------------------------------------------------------------
 
 
@@ -85,10 +76,19 @@ def test_a_structure_the_model_cannot_take_is_refused_with_the_library_words(ben
 
 
 def test_the_view_warns_for_a_molecule_under_a_crystal_model(bench):
-    _figure, title, cautions, _ = view.draw(bench, _json("ethanol"), "schnet-mp", "energy", [], [])
+    _figure, title, cautions, repeat_control, _ = view.draw(bench, _json("ethanol"), "schnet-mp", "energy", [], [])
     assert "eV/atom" in title and any("trained on crystals" in c.children for c in cautions)
-    _figure, title, cautions, _ = view.draw(bench, _json("phenol"), QM9_MODEL, "element", [], [])
+    assert repeat_control == {"display": "none"}  # cell repeats are for crystals
+    _figure, title, cautions, _, _ = view.draw(bench, _json("phenol"), QM9_MODEL, "element", [], [])
     assert cautions == [] and "(schnet-qm9 = schnet-qm9-t6)" in title
+
+
+def test_a_crystal_can_be_shown_as_a_supercell_with_its_energies_repeated(bench):
+    graphite = _json("graphite")
+    one, _, _, control, _ = view.draw(bench, graphite, "schnet-mp", "energy", [], [], 1)
+    eight, _, _, _, _ = view.draw(bench, graphite, "schnet-mp", "energy", [], [], 2)
+    assert control == {} and len(eight.data[0].x) == 8 * len(one.data[0].x)
+    np.testing.assert_allclose(eight.data[0].intensity[:len(one.data[0].x)], one.data[0].intensity)
 
 
 def test_a_click_on_a_drawn_atom_selects_that_atom(bench):
@@ -109,6 +109,8 @@ def test_the_shown_structure_downloads_as_a_file_that_reads_back(bench):
     assert insight.parse(download["content"], "xyz")[0].formula == "C9H8O4"
     with pytest.raises(insight.StructureError, match="CIF file describes a crystal"):
         view.export(bench, 1, _json("aspirin"), "cif")
+    download, _ = view.export(bench, 1, _json("aspirin"), "chemiscope", QM9_MODEL)  # with the model's E_i
+    assert download["filename"] == "aspirin.chemiscope.json.gz" and download["base64"]
 
 
 # -- analysis tabs -------------------------------------------------------------------------------------------------
@@ -146,6 +148,18 @@ def test_a_new_probe_patches_only_the_values_on_the_same_surface(bench):
     assert style == {"display": "none"}  # no isosurface level for a crystal's planar cut
 
 
+def test_the_potential_downloads_as_a_surface_a_cube_and_a_render(bench):
+    data = _json("ethanol")
+    for trigger, suffix, magic in ((potential.PLY, ".ply", b"ply"), (potential.CUBE, ".cube", b"insight"),
+                                   (potential.RENDER, ".png", b"\x89PNG")):
+        download, _ = potential.potential_file(bench, trigger, 1, 1, 1, 1, data, QM9_MODEL, "H", 3.8)
+        assert download["filename"].endswith(suffix)
+        import base64
+
+        content = base64.b64decode(download["content"]) if download.get("base64") else download["content"].encode()
+        assert content.startswith(magic)
+
+
 def test_sensitivity_waits_for_two_atoms_then_draws_both(bench):
     figure, _, status, _ = sensitivity.pair_curve(bench, [0], QM9_MODEL, sensitivity.TAB, _json("ethanol"))
     assert "select 1 more" in status
@@ -159,6 +173,10 @@ def test_alchemy_runs_a_fixed_path_and_refuses_a_relaxation_that_breaks_the_mole
     figure, _, frames, last, first, note = alchemy.run_path(bench, alchemy.RUN, 1, None, data, QM9_MODEL, [oxygen],
                                                             "N", [], 5, "fixed")
     assert len(figure.data) == 1 and last == len(frames["positions"]) - 1 and first == 0 and note == ""
+    assert alchemy.sync_frame(bench, alchemy.FRAME_TYPED, 0, 99, last) == (last, last)  # typed, clipped
+    assert alchemy.sync_frame(bench, alchemy.FRAME_INDEX, 2, 0, last) == (no_update, 2)  # dragged
+    download, _ = alchemy.export_frame(bench, 1, last, frames)  # the morphed end: phenol's O is an N
+    assert insight.parse(download["content"], "xyz")[0].formula == "C6H6N"
     wrapped = components.guarded(alchemy.run_path, bench, 6)
     outputs = wrapped(alchemy.RUN, 1, None, _json("aspirin"), QM9_MODEL, [0], "N", [], 5, "interpolated")
     assert "forces are not reliable" in outputs[-1]

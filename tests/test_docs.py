@@ -86,3 +86,19 @@ def test_the_docs_python_snippets_run_as_written(page, tmp_path, monkeypatch):
     exec("import insight", namespace)  # noqa: S102
     for block in _python_blocks((ROOT / "docs" / page).read_text()):
         exec(compile(block, page, "exec"), namespace)  # noqa: S102 - the documentation's own examples
+
+
+def test_the_screenshots_show_the_current_layout():
+    """``benchmarks/app_responsiveness.py --screenshots FOLDER`` records the layout it photographed."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from screenshots_manifest import MANIFEST, layout_hash, read_manifest
+
+    folders = sorted(path.parent for path in (ROOT / "docs" / "screenshots").rglob(MANIFEST))
+    assert ROOT / "docs" / "screenshots" in folders
+    for folder in folders:
+        manifest = read_manifest(folder)
+        assert manifest["layout_hash"] == layout_hash(), (
+            f"the app's layout changed since {folder.relative_to(ROOT)} was taken: run `python "
+            f"benchmarks/app_responsiveness.py --screenshots {folder.relative_to(ROOT)}` (see its README)")
+        for name in manifest["screenshots"]:
+            assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

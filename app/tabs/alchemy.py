@@ -14,7 +14,7 @@ import insight
 from insight.plots.alchemy import alchemy_figure
 from insight.plots.structure import structure_figure
 
-from ..components import element_choices, EMPTY, UserError, figure_card, guarded, message
+from ..components import EMPTY, UserError, element_choices, figure_card, guarded, message
 from ..layout import MODEL, STRUCTURE
 from ..state import Workbench, structure_from_json
 
@@ -23,6 +23,7 @@ MORPH, ELEMENT, FADE = "morph-atoms", "morph-element", "fade-atoms"
 STEPS, POSITIONS = "alchemy-steps", "alchemy-positions"
 RUN, TRIAZINE = "run-alchemy", "run-triazine"
 FIGURE, FRAME_FIGURE, FRAMES, FRAME_INDEX = "alchemy", "alchemy-frame", "alchemy-frames", "alchemy-frame-index"
+FRAME_EXPORT, FRAME_FILE, FRAME_TYPED = "alchemy-frame-xyz", "alchemy-frame-file", "alchemy-frame-typed"
 MESSAGE = "alchemy-message"
 
 
@@ -44,8 +45,14 @@ def layout() -> dcc.Tab:
         ], className="controls"),
         message(MESSAGE),
         figure_card(FIGURE, "380px"),
-        dcc.Slider(id=FRAME_INDEX, min=0, max=1, step=1, value=0, updatemode="drag"),
+        html.Div([
+            html.Div(dcc.Slider(id=FRAME_INDEX, min=0, max=1, step=1, value=0, updatemode="drag",
+                                allow_direct_input=False), style={"flex": "1 1 auto"}),
+            html.Label(["frame ", dcc.Input(id=FRAME_TYPED, type="number", min=0, step=1, value=0, debounce=True,
+                                            className="number")]),
+        ], className="controls"),
         figure_card(FRAME_FIGURE, "420px"),
+        html.Button("this frame as XYZ", id=FRAME_EXPORT), dcc.Download(id=FRAME_FILE),
         dcc.Store(id=FRAMES),
     ])
 
@@ -86,19 +93,39 @@ def run_path(bench: Workbench, trigger, _run, _triazine, data, model_name, morph
     return alchemy_figure(paths), records, frames, len(shown) - 1, 0, note
 
 
-def show_frame(bench: Workbench, index, frames):
-    """The molecule at one step: atoms with β > 0.5, each with the element of the nearer end."""
-    if not frames:
-        return EMPTY, None, ""
+def frame_structure(frames: dict, index) -> tuple[int, insight.Structure, pd.DataFrame]:
+    """The molecule at one step (atoms with β > 0.5, each with the element of the nearer end) and the full table."""
     index = min(int(index or 0), len(frames["positions"]) - 1)
     positions = np.asarray(frames["positions"][index])
     numbers = np.asarray(frames["numbers"][index])
     weights = np.asarray(frames["weights"][index])
     shown = weights > 0.5
-    structure = insight.Structure(numbers[shown], positions[shown])
+    structure = insight.Structure(numbers[shown], positions[shown], info={"name": f"alchemical frame {index}"})
+    return index, structure, pd.DataFrame(positions, columns=["x", "y", "z"]).assign(Z=numbers, beta=weights)
+
+
+def show_frame(bench: Workbench, index, frames):
+    if not frames:
+        return EMPTY, None, ""
+    index, structure, table = frame_structure(frames, index)
     figure = structure_figure(structure, title=f"frame {index}: atoms with β > 0.5, elements of the nearer end")
-    table = pd.DataFrame(positions, columns=["x", "y", "z"]).assign(Z=numbers, beta=weights)
     return figure, bench.stash(table), ""
+
+
+def sync_frame(_bench: Workbench, trigger, dragged, typed, last):
+    """The slider and the number box show one frame: dragging moves the box, a typed number (committed on Enter
+    or leaving the box) moves the slider, clipped to the path."""
+    if trigger == FRAME_TYPED:
+        frame = min(max(int(typed or 0), 0), int(last or 0))
+        return frame, frame
+    return no_update, dragged
+
+
+def export_frame(_bench: Workbench, _clicks, index, frames):
+    if not frames:
+        raise UserError("run a path first")
+    index, structure, _ = frame_structure(frames, index)
+    return dict(content=insight.io.format_structure(structure, "xyz"), filename=f"alchemy_frame_{index}.xyz"), ""
 
 
 def register(app, bench: Workbench) -> None:
@@ -118,3 +145,9 @@ def register(app, bench: Workbench) -> None:
                  Output(MESSAGE, "children", allow_duplicate=True),
                  Input(FRAME_INDEX, "value"), Input(FRAMES, "data"), prevent_initial_call=True)(
         guarded(show_frame, bench, 3))
+    app.callback(Output(FRAME_INDEX, "value", allow_duplicate=True), Output(FRAME_TYPED, "value"),
+                 Input(FRAME_INDEX, "value"), Input(FRAME_TYPED, "value"), State(FRAME_INDEX, "max"),
+                 prevent_initial_call=True)(guarded(sync_frame, bench, 2, on_error={1: no_update}, trigger=True))
+    app.callback(Output(FRAME_FILE, "data"), Output(MESSAGE, "children", allow_duplicate=True),
+                 Input(FRAME_EXPORT, "n_clicks"), State(FRAME_INDEX, "value"), State(FRAMES, "data"),
+                 prevent_initial_call=True)(guarded(export_frame, bench, 2))

@@ -4,7 +4,7 @@ crystal with a periodic model, summed over the lattice (Fig. 4.5)."""
 from __future__ import annotations
 
 import pandas as pd
-from dash import Input, Output, State, dcc, html, no_update
+from dash import Input, Output, dcc, html, no_update
 
 import insight
 from insight.plots.filters import filter_cuts_figure

@@ -14,17 +14,22 @@ from dash import Input, Output, Patch, State, dcc, html, no_update
 
 import insight
 from insight.examples import cut_plane
-from insight.plots.potential import isosurface_figure, isosurface_title, planar_cut_figure, potential_hover, \
-    potential_label
+from insight.plots.potential import (
+    isosurface_figure,
+    isosurface_title,
+    planar_cut_figure,
+    potential_hover,
+    potential_label,
+)
 from insight.thesis import ISOSURFACE_LEVEL
 
-from ..components import element_choices, UserError, figure_card, guarded, message
+from ..components import UserError, element_choices, figure_card, guarded, message
 from ..layout import ANALYSIS, MODEL, STRUCTURE
 from ..state import Workbench, structure_from_json
 
 TAB = "potential"
-PROBE, LEVEL, LEVEL_CONTROL = "probe", "iso-level", "iso-level-control"
-PLY, VTK, CUBE, FILE = "download-ply", "download-vtk", "download-cube", "potential-file"
+PROBE, LEVEL, SURFACE_CONTROLS = "probe", "iso-level", "surface-controls"
+PLY, VTK, CUBE, RENDER, FILE = "download-ply", "download-vtk", "download-cube", "download-render", "potential-file"
 FIGURE, SHOWN, MESSAGE = "potential", "potential-shown", "potential-message"
 #: Isosurface grid spacing in the app (Å): ~6,000 vertices for a QM9 molecule keep redraws quick in the browser;
 #: the downloaded surface uses the library's finer default.
@@ -37,10 +42,13 @@ def layout() -> dcc.Tab:
         html.Div([
             html.Label(["probe ", dcc.Dropdown(id=PROBE, options=["H", "C", "N", "O", "F"], value="H",
                                                clearable=False, style={"width": "6em"})]),
-            html.Label(["isosurface level (Å⁻²) ", dcc.Input(id=LEVEL, type="number", value=ISOSURFACE_LEVEL,
-                                                               min=0.5, max=20, step=0.1, debounce=True)],
-                       id=LEVEL_CONTROL),
-            html.Button("surface (.ply)", id=PLY), html.Button("surface (.vtk)", id=VTK),
+            html.Span([
+                html.Label(["isosurface level (Å⁻²) ", dcc.Input(id=LEVEL, type="number", value=ISOSURFACE_LEVEL,
+                                                                   min=0.5, max=20, step=0.1, debounce=True,
+                                                                   className="number")]),
+                html.Button("surface (.ply)", id=PLY), html.Button("surface (.vtk)", id=VTK),
+                html.Button("high-quality PNG", id=RENDER, title="rendered off screen with pyvista (VTK)"),
+            ], id=SURFACE_CONTROLS, className="controls"),
             html.Button("cube file", id=CUBE), dcc.Download(id=FILE),
         ], className="controls"),
         html.P("Ω_A(r): the energy the model gives a probe atom of element A placed at r, the structure held fixed "
@@ -52,7 +60,7 @@ def layout() -> dcc.Tab:
 
 
 def potential(bench: Workbench, data, model_name, probe, level, tab, shown):
-    """The figure, its table, what is drawn (to patch a probe change in place), the level control's visibility."""
+    """The figure, its table, what is drawn (to patch a probe change in place), the surface controls' display."""
     if not data or tab != TAB:
         return no_update, no_update, no_update, no_update, ""
     structure = structure_from_json(data)
@@ -98,8 +106,9 @@ def _isosurface(numbers: tuple, positions: bytes, level: float) -> insight.Isosu
     return insight.isosurface(structure, level=level, spacing=APP_ISOSURFACE_SPACING)
 
 
-def potential_file(bench: Workbench, trigger, _ply, _vtk, _cube, data, model_name, probe, level):
-    """The surface (PLY, VTK; molecules) or the potential on a 3D grid (Gaussian cube) as a download."""
+def potential_file(bench: Workbench, trigger, _ply, _vtk, _cube, _render, data, model_name, probe, level):
+    """The surface (PLY, VTK, or a pyvista render as PNG; molecules) or the potential on a 3D grid (Gaussian
+    cube) as a download."""
     if not data:
         raise UserError("load a structure first")
     structure = structure_from_json(data)
@@ -112,9 +121,16 @@ def potential_file(bench: Workbench, trigger, _ply, _vtk, _cube, data, model_nam
         else:
             if structure.is_periodic:
                 raise UserError("surfaces are for molecules; download the cube file for crystals")
-            path = Path(tmp) / f"{name}_Omega_{probe}{'.ply' if trigger == PLY else '.vtk'}"
             level = float(level) if level else ISOSURFACE_LEVEL
-            insight.write_surface(path, insight.potential_on_isosurface(model, structure, probe, level=level))
+            surface = insight.potential_on_isosurface(model, structure, probe, level=level)
+            suffix = {PLY: ".ply", VTK: ".vtk", RENDER: ".png"}[trigger]
+            path = Path(tmp) / f"{name}_Omega_{probe}{suffix}"
+            if trigger == RENDER:
+                from insight.plots.render import render_potential
+
+                render_potential(path, surface, structure)
+            else:
+                insight.write_surface(path, surface)
         return dcc.send_bytes(path.read_bytes(), path.name), ""
 
 
@@ -124,13 +140,13 @@ def register(app, bench: Workbench) -> None:
                                                        on_error={1: no_update}))
     app.callback(
         Output(FIGURE, "figure"), Output(f"{FIGURE}-data", "data"), Output(SHOWN, "data"),
-        Output(LEVEL_CONTROL, "style"), Output(MESSAGE, "children"),
+        Output(SURFACE_CONTROLS, "style"), Output(MESSAGE, "children"),
         Input(STRUCTURE, "data"), Input(MODEL, "value"), Input(PROBE, "value"), Input(LEVEL, "value"),
         Input(ANALYSIS, "value"), State(SHOWN, "data"),
     )(guarded(potential, bench, 5))
     app.callback(
         Output(FILE, "data"), Output(MESSAGE, "children", allow_duplicate=True),
-        Input(PLY, "n_clicks"), Input(VTK, "n_clicks"), Input(CUBE, "n_clicks"),
+        Input(PLY, "n_clicks"), Input(VTK, "n_clicks"), Input(CUBE, "n_clicks"), Input(RENDER, "n_clicks"),
         State(STRUCTURE, "data"), State(MODEL, "value"), State(PROBE, "value"), State(LEVEL, "value"),
         prevent_initial_call=True,
     )(guarded(potential_file, bench, 2, trigger=True))

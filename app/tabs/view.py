@@ -3,11 +3,15 @@ in the view, picked in the list or in a table), and the structure as a file."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 from dash import Input, Output, State, dcc, html, no_update
 
 import insight
 from insight.plots.structure import atom_at, structure_figure
+from insight.sharing import write_chemiscope
 
 from ..components import EMPTY, guarded, message
 from ..layout import ANALYSIS, HIGHLIGHT, MODEL, STRUCTURE
@@ -15,11 +19,13 @@ from ..state import Workbench, structure_from_json
 
 TITLE = "structure-title"
 WARNINGS = "domain-warnings"
-COLOR_BY = "color-by"
+COLOR_BY, REPEATS, REPEATS_CONTROL = "color-by", "cell-repeats", "cell-repeats-control"
 VIEW = "structure-view"
 SELECTED = "pair-atoms"
 EXPORT_FORMAT, EXPORT, EXPORT_FILE = "export-format", "export-structure", "structure-file"
 MESSAGE = "view-message"
+#: Files the shown structure downloads as; "chemiscope" adds the model's E_i and forces (insight.sharing).
+EXPORT_FORMATS = ["xyz", "extxyz", "cif", "chemiscope"]
 
 
 def layout(bench: Workbench, first: insight.Structure) -> list:
@@ -27,15 +33,21 @@ def layout(bench: Workbench, first: insight.Structure) -> list:
     return [
         html.Div(title, id=TITLE, className="summary"),
         html.Ul(id=WARNINGS, className="warnings"),
-        dcc.RadioItems(id=COLOR_BY, options=[{"label": "colour by element", "value": "element"},
-                                             {"label": "colour by E_i", "value": "energy"}],
-                       value="energy", inline=True),
+        html.Div([
+            dcc.RadioItems(id=COLOR_BY, options=[{"label": "colour by element", "value": "element"},
+                                                 {"label": "colour by E_i", "value": "energy"}],
+                           value="energy", inline=True),
+            html.Label(["cells shown ", dcc.RadioItems(id=REPEATS, options=[{"label": f"{n}×{n}×{n}", "value": n}
+                                                                            for n in (1, 2, 3)],
+                                                       value=1, inline=True)],
+                       id=REPEATS_CONTROL, style={"display": "none"}),
+        ], className="controls"),
         dcc.Graph(id=VIEW, figure=figure, style={"height": "520px"}, config={"displaylogo": False}),
         html.Div([
             html.Label(["selected atoms ", dcc.Dropdown(id=SELECTED, multi=True, placeholder="click atoms in the view",
                                                         style={"minWidth": "14em"})]),
-            dcc.Dropdown(id=EXPORT_FORMAT, options=["xyz", "extxyz", "cif"], value="xyz", clearable=False,
-                         style={"width": "6em"}),
+            dcc.Dropdown(id=EXPORT_FORMAT, options=EXPORT_FORMATS, value="xyz", clearable=False,
+                         style={"width": "8em"}),
             html.Button("download structure", id=EXPORT), dcc.Download(id=EXPORT_FILE),
         ], className="controls"),
         message(MESSAGE),
@@ -43,12 +55,16 @@ def layout(bench: Workbench, first: insight.Structure) -> list:
 
 
 def structure_view(bench: Workbench, structure: insight.Structure, model_name: str | None, color_by: str,
-                   marked: list[int], name: str | None = None):
-    """The 3D figure and its one-line title (name, formula, size, energy under the picked model)."""
+                   marked: list[int], name: str | None = None, repeats: int = 1):
+    """The 3D figure and its one-line title (name, formula, size, energy under the picked model); a crystal is
+    drawn as ``repeats`` cells along each lattice vector (the E_i repeat with it)."""
     model = bench.model(model_name)
     atomwise = insight.atomwise_energies(model, structure)
     values = atomwise.table["E_i"].to_numpy() if color_by == "energy" else None
-    figure = structure_figure(structure, values, value_label=f"E_i ({model.energy_unit})", highlight=marked or None)
+    shown = structure.repeated(repeats) if structure.is_periodic and repeats > 1 else structure
+    if values is not None:
+        values = np.tile(values, len(shown) // len(structure))
+    figure = structure_figure(shown, values, value_label=f"E_i ({model.energy_unit})", highlight=marked or None)
     name = name or structure.info.get("name") or structure.formula
     picked = model_name or bench.default
     shown_as = picked if picked == model.name else f"{picked} = {model.name}"
@@ -57,14 +73,16 @@ def structure_view(bench: Workbench, structure: insight.Structure, model_name: s
     return figure, title
 
 
-def draw(bench: Workbench, data, model_name, color_by, selection, highlight):
+def draw(bench: Workbench, data, model_name, color_by, selection, highlight, repeats=1):
+    """The view, its title, the model's domain warnings, and the cell-repeat control (crystals only)."""
     if not data:
-        return EMPTY, "", [], ""
+        return EMPTY, "", [], {"display": "none"}, ""
     structure = structure_from_json(data)
     marked = list(selection or []) + list(highlight or [])
-    figure, title = structure_view(bench, structure, model_name, color_by, marked, data.get("name"))
+    figure, title = structure_view(bench, structure, model_name, color_by, marked, data.get("name"),
+                                   int(repeats or 1))
     cautions = [html.Li(text) for text in bench.model(model_name).domain_warnings(structure)]
-    return figure, title, cautions, ""
+    return figure, title, cautions, {} if structure.is_periodic else {"display": "none"}, ""
 
 
 def select(bench: Workbench, trigger, click, data, selection):
@@ -89,25 +107,30 @@ def clear_highlight(_tab):
     return []
 
 
-def export(bench: Workbench, _clicks, data, fmt):
+def export(bench: Workbench, _clicks, data, fmt, model_name=None):
+    """The shown structure as a file; as chemiscope input, with the model's E_i and forces per atom."""
     if not data:
         return no_update, "load a structure first"
     structure = structure_from_json(data)
-    text = insight.io.format_structure(structure, fmt)
     name = (data.get("name") or structure.formula).replace(" ", "_").replace("/", "_")
-    return dict(content=text, filename=f"{name}.{fmt}"), ""
+    if fmt == "chemiscope":
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_chemiscope(Path(folder) / f"{name}.chemiscope.json.gz", bench.model(model_name), structure)
+            return dcc.send_bytes(path.read_bytes(), path.name), ""
+    return dict(content=insight.io.format_structure(structure, fmt), filename=f"{name}.{fmt}"), ""
 
 
 def register(app, bench: Workbench) -> None:
     app.callback(
-        Output(VIEW, "figure"), Output(TITLE, "children"), Output(WARNINGS, "children"), Output(MESSAGE, "children"),
+        Output(VIEW, "figure"), Output(TITLE, "children"), Output(WARNINGS, "children"),
+        Output(REPEATS_CONTROL, "style"), Output(MESSAGE, "children"),
         Input(STRUCTURE, "data"), Input(MODEL, "value"), Input(COLOR_BY, "value"), Input(SELECTED, "value"),
-        Input(HIGHLIGHT, "data"), prevent_initial_call=True,
-    )(guarded(draw, bench, 4))
+        Input(HIGHLIGHT, "data"), Input(REPEATS, "value"), prevent_initial_call=True,
+    )(guarded(draw, bench, 5))
     app.callback(Output(SELECTED, "value"), Output(SELECTED, "options"), Input(VIEW, "clickData"),
                  Input(STRUCTURE, "data"), State(SELECTED, "value"))(
         guarded(select, bench, 2, on_error={1: no_update}, trigger=True))
     app.callback(Output(HIGHLIGHT, "data"), Input(ANALYSIS, "value"), prevent_initial_call=True)(clear_highlight)
     app.callback(Output(EXPORT_FILE, "data"), Output(MESSAGE, "children", allow_duplicate=True),
                  Input(EXPORT, "n_clicks"), State(STRUCTURE, "data"), State(EXPORT_FORMAT, "value"),
-                 prevent_initial_call=True)(guarded(export, bench, 2))
+                 State(MODEL, "value"), prevent_initial_call=True)(guarded(export, bench, 2))

@@ -69,6 +69,13 @@ class Isosurface:
     probe: str | None = None
     unit: str | None = None
 
+    def to_pyvista(self):
+        """The surface as a ``pyvista.PolyData`` (``Omega_<probe>`` as point data) for interactive notebook work;
+        :mod:`insight.plots.render` draws publication renders from it. Needs the ``render`` extra."""
+        from ..plots.render import to_pyvista
+
+        return to_pyvista(self)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per vertex: ``x``, ``y``, ``z`` (Å) and, with values, ``omega`` (in ``unit``)."""
         frame = pd.DataFrame(self.vertices, columns=["x", "y", "z"])

@@ -17,19 +17,28 @@ def filter_cuts_figure(cuts: FilterCuts, filters: list[int] | None = None, block
     filters = filters if filters is not None else list(range(min(8, cuts.values.shape[1])))
     figure = make_subplots(rows=len(blocks), cols=len(filters), horizontal_spacing=0.01, vertical_spacing=0.02,
                            row_titles=[f"block {t + 1}" for t in blocks], column_titles=[f"filter {f}" for f in filters])
+    # One colour scale per block, shared by its filters and shown once, so panels of a block compare directly.
     for r, t in enumerate(blocks, start=1):
+        bound = float(np.abs(cuts.values[t][filters]).max()) or 1.0
         for c, f in enumerate(filters, start=1):
-            values = cuts.values[t, f]
-            bound = float(np.abs(values).max()) or 1.0
-            figure.add_trace(go.Heatmap(z=values, x=cuts.coordinates, y=cuts.coordinates, colorscale="RdBu_r",
-                                        zmin=-bound, zmax=bound, showscale=False), row=r, col=c)
-    figure.update_xaxes(showticklabels=False)
-    figure.update_yaxes(showticklabels=False)
+            colorbar = dict(title=dict(text=f"W (block {t + 1})", side="right"), len=1.0 / len(blocks),
+                            y=1 - (r - 0.5) / len(blocks), thickness=12)
+            figure.add_trace(go.Heatmap(z=cuts.values[t, f], x=cuts.coordinates, y=cuts.coordinates,
+                                        colorscale="RdBu_r", zmin=-bound, zmax=bound, showscale=c == len(filters),
+                                        colorbar=colorbar, hovertemplate="x %{x:.1f} Å, y %{y:.1f} Å<br>"
+                                        "W = %{z:.3f}<extra></extra>"), row=r, col=c)
+    half = (cuts.coordinates[-1] - cuts.coordinates[0]) / 2
+    ticks = [-round(half), 0, round(half)]
+    figure.update_xaxes(tickvals=ticks, ticks="outside", tickfont=dict(size=9))
+    figure.update_yaxes(tickvals=ticks, ticks="outside", tickfont=dict(size=9), showticklabels=False)
+    figure.update_yaxes(showticklabels=True, col=1)
+    figure.update_xaxes(title_text="Å", row=len(blocks))
     for k in range(1, len(blocks) * len(filters) + 1):  # square cuts: each y axis follows its own x axis
         figure.layout[f"yaxis{k if k > 1 else ''}"].scaleanchor = f"x{k if k > 1 else ''}"
     side = cuts.coordinates[-1] - cuts.coordinates[0]
     kind = f"periodic ({cuts.label})" if cuts.periodic else "molecular"
-    figure.update_layout(title=f"Filter cuts, {side:.0f} × {side:.0f} Å, {kind}", height=140 * len(blocks) + 120)
+    figure.update_layout(title=f"Filter cuts, {side:.0f} × {side:.0f} Å, {kind}", height=140 * len(blocks) + 120,
+                         plot_bgcolor="white")
     return figure
 
 

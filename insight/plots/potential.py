@@ -33,7 +33,7 @@ def isosurface_figure(
         hovertemplate=potential_hover(surface), lighting=dict(ambient=0.6, diffuse=0.6, specular=0.1),
     ))
     figure = go.Figure(traces)
-    figure.update_layout(**_scene_layout(title or isosurface_title(surface)))
+    figure.update_layout(**_scene_layout(title or isosurface_title(surface), v))
     return figure
 
 

@@ -16,12 +16,14 @@ def ring_ranking_figure(ranking: RingStability, n: int = 10) -> go.Figure:
     shown = pd.concat([table.head(n).assign(kind="most stable"), table.tail(n).assign(kind="least stable")])
     figure = go.Figure()
     for kind, group in shown.groupby("kind", sort=False):
-        figure.add_trace(go.Bar(x=group["E_ring"], y=[f"#{r} {s}" for r, s in zip(group["rank"], group["smiles"])],
-                                orientation="h", name=kind, customdata=group[["structure", "ring"]],
-                                hovertemplate="%{y}<br>E_ring = %{x:.2f}<br>ring atoms %{customdata[1]}<extra></extra>"))
-    low, high = float(shown["E_ring"].min()), float(shown["E_ring"].max())
-    margin = 0.05 * (high - low) or 1.0
-    figure.update_xaxes(range=[low - margin, high + margin])  # the differences, not the distance from zero
+        # Dots, not bars: E_ring lies far from zero, and a bar cut off at an axis that excludes zero would
+        # exaggerate the differences; dots on an axis fitted to the values read correctly.
+        figure.add_trace(go.Scatter(x=group["E_ring"], y=[f"#{r} {s}" for r, s in zip(group["rank"], group["smiles"])],
+                                    mode="markers", marker=dict(size=11), name=kind,
+                                    customdata=group[["structure", "ring"]],
+                                    hovertemplate="%{y}<br>E_ring = %{x:.2f}<br>ring atoms %{customdata[1]}"
+                                                  "<extra></extra>"))
     figure.update_layout(title="6-membered carbon rings: most and least stable", xaxis_title=f"E_ring ({unit})",
-                         yaxis=dict(autorange="reversed"), plot_bgcolor="white", height=40 * len(shown) + 150)
+                         yaxis=dict(autorange="reversed"), plot_bgcolor="white", height=40 * len(shown) + 150,
+                         xaxis=dict(showgrid=True, gridcolor="#e5e5e5"))
     return figure

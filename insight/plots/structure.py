@@ -11,7 +11,7 @@ from ase.data.colors import jmol_colors
 
 from ..structures import Structure
 
-__all__ = ["structure_figure", "structure_traces", "bonds", "element_color", "atom_at"]
+__all__ = ["structure_figure", "structure_traces", "bonds", "element_color", "atom_at", "view_camera"]
 
 #: Sphere radius as a fraction of the covalent radius (ball-and-stick look).
 _BALL_SCALE = 0.45
@@ -127,10 +127,24 @@ def atom_at(structure: Structure, point: np.ndarray) -> int | None:
     return nearest if distances[nearest] <= 2.0 * radius else None
 
 
-def _scene_layout(title: str | None) -> dict:
+def view_camera(positions: np.ndarray, distance: float = 2.6) -> dict:
+    """A plotly camera looking along the structure's smallest principal axis (rings face the viewer), its largest
+    axis across the screen, from far enough (``distance``, in units of the scene box) to show it whole."""
+    centred = np.asarray(positions, dtype=float) - np.mean(positions, axis=0)
+    if len(centred) < 3 or not np.any(centred):
+        return dict(eye=dict(x=distance / 3**0.5, y=distance / 3**0.5, z=distance / 3**0.5))
+    _, axes = np.linalg.eigh(centred.T @ centred)  # ascending: axes[:, 0] has the least spread
+    eye, up = axes[:, 0] * distance, axes[:, 1]
+    return dict(eye=dict(x=eye[0], y=eye[1], z=eye[2]), up=dict(x=up[0], y=up[1], z=up[2]),
+                center=dict(x=0, y=0, z=0))
+
+
+def _scene_layout(title: str | None, positions: np.ndarray | None = None) -> dict:
     axis = dict(showbackground=False, showgrid=False, zeroline=False, showticklabels=False, title="")
-    return dict(title=title, scene=dict(xaxis=axis, yaxis=axis, zaxis=axis, aspectmode="data"),
-                margin=dict(l=0, r=0, t=40 if title else 0, b=0), paper_bgcolor="white")
+    scene = dict(xaxis=axis, yaxis=axis, zaxis=axis, aspectmode="data")
+    if positions is not None and len(positions):
+        scene["camera"] = view_camera(positions)
+    return dict(title=title, scene=scene, margin=dict(l=0, r=0, t=40 if title else 0, b=0), paper_bgcolor="white")
 
 
 def structure_figure(
@@ -142,5 +156,9 @@ def structure_figure(
 ) -> go.Figure:
     """A 3D figure of a structure, atoms coloured by element or by ``atom_values`` (e.g. E_i)."""
     figure = go.Figure(structure_traces(structure, atom_values, value_label, highlight=highlight))
-    figure.update_layout(**_scene_layout(title))
+    framed = structure.positions
+    if structure.is_periodic and structure.cell is not None:  # the cell's corners are drawn too
+        corners = np.array([[a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)]) @ structure.cell
+        framed = np.vstack([framed, corners])
+    figure.update_layout(**_scene_layout(title, framed))
     return figure
