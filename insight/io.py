@@ -279,8 +279,9 @@ def read(path: str | os.PathLike, format: str | None = None, index: int | slice 
     if not isinstance(path, (str, os.PathLike)):
         raise StructureFileError(f"a file path is needed, got {path!r}")
     path = Path(path)
-    if path.is_dir():
-        raise StructureFileError(f"{path}: is a folder; give a structure file (XYZ, SDF, MOL, CIF)")
+    with contextlib.suppress(OSError):  # a name too long to look up is reported by the bounded read below
+        if path.is_dir():
+            raise StructureFileError(f"{path}: is a folder; give a structure file (XYZ, SDF, MOL, CIF)")
     fmt = _format_of(path.name, format)
     text = decode_text(_read_bounded(path), str(path))
     structures = parse(text, fmt, source=str(path))

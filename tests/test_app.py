@@ -93,9 +93,19 @@ def test_workbench_end_to_end(dash_duo, app, tmp_path):
     dash_duo.wait_for_contains_text("#domain-warnings", "single C atom", timeout=30)
     from selenium.webdriver.common.action_chains import ActionChains
 
+    _wait_for(lambda: [t for t in _traces(dash_duo, "structure-view") if t["type"] == "mesh3d" and t["n"] == 162],
+              message="the lone atom drawn")  # one icosphere
     canvas = _wait_for(lambda: dash_duo.find_elements("#structure-view canvas"), message="3D canvas")[0]
-    _wait_for(lambda: (ActionChains(dash_duo.driver).move_to_element(canvas).click().perform(),
-                       "C0" in dash_duo.find_element("#pair-atoms").text)[1], timeout=30, message="atom picked")
+    offsets = iter([(0, 0), (4, 0), (0, 4), (-4, 0), (0, -4)] * 12)
+
+    def click_the_atom() -> bool:
+        # plotly picks on mouse moves: move a little before each try, so a retry is a fresh pick
+        dx, dy = next(offsets)
+        ActionChains(dash_duo.driver).move_to_element_with_offset(canvas, dx, dy).pause(0.3).click().perform()
+        time.sleep(0.5)
+        return "C0" in dash_duo.find_element("#pair-atoms").text
+
+    _wait_for(click_the_atom, timeout=60, message="atom picked")
 
     # A SMILES string, embedded in 3D.
     _tab(dash_duo, "SMILES")
