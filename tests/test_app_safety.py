@@ -6,9 +6,9 @@ import base64
 
 import pytest
 from conftest import DATA, small_model
+from insight_app.components import UserError
 from insight_app.main import build_parser_defaults
 from insight_app.state import Workbench
-from insight_app.components import UserError
 from insight_app.tabs.inputs import MAX_UPLOAD_BYTES, parse_upload
 
 import insight
@@ -51,3 +51,32 @@ def test_uploads_are_parsed_and_bounded():
 
 def test_server_binds_to_localhost_by_default():
     assert build_parser_defaults()["host"] == "127.0.0.1"
+
+
+class _FakeApp:
+    """Records how it is served instead of serving."""
+
+    def __init__(self):
+        self.server, self.calls = object(), []
+
+    def run(self, **options):
+        self.calls.append(("flask", options))
+
+
+def test_served_quietly_on_localhost_and_by_waitress_beyond(monkeypatch, capsys):
+    import logging
+
+    import waitress
+    from insight_app.main import serve
+
+    app = _FakeApp()
+    serve(app, "127.0.0.1", 8123)
+    assert app.calls == [("flask", {"host": "127.0.0.1", "port": 8123, "debug": False})]
+    assert logging.getLogger("werkzeug").level == logging.ERROR  # no line per request
+    assert "http://127.0.0.1:8123/" in capsys.readouterr().out
+    served = []
+    monkeypatch.setattr(waitress, "serve", lambda wsgi, **options: served.append((wsgi, options)))
+    serve(app, "0.0.0.0", 8124, verbose=True)
+    assert served == [(app.server, {"host": "0.0.0.0", "port": 8124, "threads": 8})]
+    assert logging.getLogger("werkzeug").level == logging.INFO
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)

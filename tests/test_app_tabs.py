@@ -201,3 +201,23 @@ def test_filters_follow_the_model_and_a_loaded_crystal(bench):
 def test_embeddings_of_a_crystal_model_come_with_the_group_reading(bench):
     figure, _, summary, _ = embeddings.embeddings(bench, "schnet-mp", embeddings.TAB)
     assert len(figure.data) >= 3 and "families" in summary
+
+
+def test_every_figure_has_a_busy_indicator_and_the_colour_bar_leaves_the_toolbar_room(bench):
+    from dash import dcc
+    from insight_app.main import FIGURES, create_app
+
+    layout = create_app(QM9_MODEL, device="cpu").layout
+    wrapped = {child.id for loading in layout._traverse() if isinstance(loading, dcc.Loading)
+               for child in [loading.children] if isinstance(child, dcc.Graph)}
+    assert set(FIGURES) <= wrapped
+    colorbar = view.structure_view(bench, insight.example("phenol"), QM9_MODEL, "energy", [])[0].data[0].colorbar
+    assert colorbar.y + colorbar.len / 2 <= 0.85  # the top of the view stays free for plotly's toolbar
+
+
+def test_a_row_of_the_largest_errors_shows_its_molecule_and_tabs_clear_highlights(bench):
+    data, _ = accuracy.view_row(bench, {"row": 0, "column": 0}, [{"row": 5, "id": 6}], QM9_MODEL)
+    assert data["name"] == "QM9 6" and structure_from_json(data).formula == "CH2O"  # formaldehyde
+    assert accuracy.view_row(bench, {"row": 0}, [{"row": 5}], "schnet-mp")[0] is no_update  # not a QM9 model
+    assert view.clear_highlight("rings") == []
+    assert rings.select_clicked_row(bench, {"row": 3, "column": 1}) == [3]
