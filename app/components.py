@@ -30,6 +30,8 @@ def placeholder(text: str = "nothing to show yet") -> go.Figure:
 
 
 EMPTY = placeholder()
+#: Said while a dataset-wide job runs (app.jobs stops a job nobody waits for).
+STOPS = "<br>(it stops if you switch tab or model)"
 
 
 def message(id_: str) -> html.Div:

@@ -8,7 +8,7 @@ from dash import Input, Output, State, dash_table, dcc, html, no_update
 import insight
 from insight.plots.accuracy import errors_by_size_figure, isomer_figure
 
-from ..components import UserError, figure_card, guarded, message, placeholder
+from ..components import STOPS, UserError, figure_card, guarded, message, placeholder
 from ..layout import ANALYSIS, MODEL, STRUCTURE
 from ..state import Workbench, structure_to_json
 
@@ -40,7 +40,7 @@ def accuracy(bench: Workbench, model_name, tab, _poll):
         raise UserError(f"accuracy views need a model trained on QM9 or FLLA, not {dataset or 'unrecorded data'}")
     predictions = bench.test_predictions(model_name)
     if predictions is None:
-        waiting = placeholder(f"predicting the {dataset.upper()} test split ...")
+        waiting = placeholder(f"predicting the {dataset.upper()} test split ... {STOPS}")
         return waiting, None, waiting, None, [], [], False, ""
     per_size = insight.errors_by_size(predictions)
     by_size = errors_by_size_figure(per_size, model.energy_unit)

@@ -8,7 +8,7 @@ from dash import Input, Output, State, dash_table, dcc, html, no_update
 import insight
 from insight.plots.partition import distributions_figure
 
-from ..components import figure_card, guarded, message, placeholder
+from ..components import STOPS, figure_card, guarded, message, placeholder
 from ..layout import ANALYSIS, MODEL, STRUCTURE
 from ..state import Workbench, structure_from_json
 from .view import SELECTED
@@ -66,7 +66,7 @@ def distributions(bench: Workbench, data, model_name, tab, _poll):
     what = "QM9 test molecules" if dataset == "qm9" else "FLLA test crystals"
     contributions = bench.sample_contributions(model_name)
     if contributions is None:
-        return placeholder(f"computing E_i over {what} ..."), None, False, ""
+        return placeholder(f"computing E_i over {what} ... {STOPS}"), None, False, ""
     atomwise = insight.atomwise_energies(bench.model(model_name), structure)
     present = set(contributions.table["element"])
     if dataset == "qm9":

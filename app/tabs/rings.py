@@ -7,7 +7,7 @@ from dash import Input, Output, dash_table, dcc, html, no_update
 
 from insight.plots.rings import ring_ranking_figure
 
-from ..components import UserError, figure_card, guarded, message, placeholder
+from ..components import STOPS, UserError, figure_card, guarded, message, placeholder
 from ..layout import ANALYSIS, MODEL
 from ..state import Workbench
 from .inputs import RING_TABLE
@@ -38,7 +38,7 @@ def ranking(bench: Workbench, model_name, tab, _poll):
         raise UserError("the ring ranking needs a model trained on QM9 (its card names the training data)")
     result = bench.ring_ranking(model_name)
     if result is None:
-        return [], [], placeholder("finding and ranking rings in the QM9 test molecules ..."), None, False, ""
+        return [], [], placeholder(f"finding and ranking rings in the QM9 test molecules ... {STOPS}"), None, False, ""
     shown = result.table[["rank", "name", "smiles", "ring", "neighbors", "E_ring", "qm9_row"]].round(3)
     columns = [{"name": c if c != "E_ring" else f"E_ring ({result.unit})", "id": c} for c in shown.columns]
     return shown.to_dict("records"), columns, ring_ranking_figure(result), bench.stash(result.table), True, ""
