@@ -84,6 +84,21 @@ def test_workbench_end_to_end(dash_duo, app, tmp_path):
     for button in ("#distributions-png", "#distributions-svg", "#distributions-csv-button"):
         assert _uncovered(dash_duo, button), button
 
+    # Switching the colouring redraws the atoms in element colours: phenol has no N, so nothing is blue any more.
+    def bluish_pixels() -> int:
+        import io
+
+        import numpy as np
+        from PIL import Image
+
+        shot = Image.open(io.BytesIO(dash_duo.find_element("#structure-view").screenshot_as_png)).convert("RGB")
+        pixels = np.asarray(shot).astype(int)
+        return int(((pixels[..., 2] > 150) & (pixels[..., 0] < 90)).sum())
+
+    _wait_for(lambda: bluish_pixels() > 300, message="E_i colours (RdBu) in the view")
+    dash_duo.find_element("#color-by input[value='element']").click()
+    _wait_for(lambda: bluish_pixels() < 50, message="element colours after switching from E_i")
+
     # A click on a drawn atom selects it: a lone carbon sits in the middle of the view.
     lone = tmp_path / "carbon.xyz"
     lone.write_text("1\nlone carbon\nC 0 0 0\n")
@@ -105,7 +120,8 @@ def test_workbench_end_to_end(dash_duo, app, tmp_path):
         time.sleep(0.5)
         return "C0" in dash_duo.find_element("#pair-atoms").text
 
-    _wait_for(click_the_atom, timeout=60, message="atom picked")
+    _wait_for(click_the_atom, timeout=60, message="atom picked")  # element colours: no colour bar, centred scene
+    dash_duo.find_element("#color-by input[value='energy']").click()
 
     # A SMILES string, embedded in 3D.
     _tab(dash_duo, "SMILES")
