@@ -124,7 +124,7 @@ def test_saved_best_model_needs_trust_and_converts(tmp_path):
     assert refused.returncode == 2 and "--trust" in refused.stderr
 
 
-def test_unsupported_models_name_the_part():
+def test_unsupported_models_name_the_part(tmp_path):
     painn = spk.model.NeuralNetworkPotential(
         representation=spk.representation.PaiNN(n_atom_basis=8, n_interactions=1,
                                                 radial_basis=spk.nn.GaussianRBF(n_rbf=10, cutoff=5.0),
@@ -133,6 +133,9 @@ def test_unsupported_models_name_the_part():
         output_modules=[spk.atomistic.Atomwise(n_in=8, output_key="energy")])
     with pytest.raises(UnsupportedSchNetPackModel, match="PaiNN"):
         from_schnetpack(painn)
+    torch.save(painn, tmp_path / "best_model")  # the restricted reader says so before anyone is asked to trust it
+    with pytest.raises(UnsupportedSchNetPackModel, match="SchNetPack PaiNN model"):
+        insight.models.schnetpack.load_schnetpack(tmp_path / "best_model")
     model = spk_model()
     model.output_modules.append(spk.atomistic.DipoleMoment(n_in=16))
     with pytest.raises(UnsupportedSchNetPackModel, match="DipoleMoment"):

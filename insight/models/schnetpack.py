@@ -69,6 +69,7 @@ def load_schnetpack(path: str | os.PathLike, trust: bool = False, property: str 
     """
     path = Path(path)
     if not trust:
+        _check_without_running(path)
         raise ModelFileError(
             f"{path} looks like a SchNetPack model: a pickle, and loading it runs code from the file. Pass "
             "trust=True (command line: --trust) only for files you trust, then save it in insight's safe format "
@@ -82,6 +83,21 @@ def load_schnetpack(path: str | os.PathLike, trust: bool = False, property: str 
     version = getattr(spk, "__version__", "2.x")
     converted.card = converted.card.replace(source={"format": "schnetpack", "file": path.name, "schnetpack": version})
     return converted
+
+
+def _check_without_running(path: Path) -> None:
+    """Read the file with the restricted reader (nothing from it runs) and refuse what could not be converted
+    anyway, so that nobody is asked to trust a file insight would then refuse."""
+    from .safe_pickle import Record, safe_load
+
+    record = safe_load(path)
+    if not isinstance(record, Record) or not record.path.startswith("schnetpack."):
+        raise ModelFileError(f"{path} is a PyTorch file but not a SchNetPack model ({type(record).__name__})")
+    representation = getattr(record, "representation", None)
+    if isinstance(representation, Record) and representation.name != "SchNet":
+        raise UnsupportedSchNetPackModel(
+            f"{path} is a SchNetPack {representation.name} model; insight converts SchNet only (PaiNN, SO3net "
+            "and others have no insight counterpart yet)")
 
 
 def from_schnetpack(model: Any, property: str = "energy", energy_unit: str = "eV") -> SchNet:
@@ -102,7 +118,7 @@ def from_schnetpack(model: Any, property: str = "energy", energy_unit: str = "eV
         raise UnsupportedSchNetPackModel(
             f"the representation is {type(representation).__name__}; insight converts SchNet only "
             "(PaiNN, SO3net and others have no insight counterpart)")
-    if len(representation.electronic_embeddings):
+    if len(getattr(representation, "electronic_embeddings", ())):  # absent in files of SchNetPack 2.0.x
         raise UnsupportedSchNetPackModel("electronic (charge/spin) embeddings are not supported")
     if not isinstance(representation.embedding, torch.nn.Embedding):
         raise UnsupportedSchNetPackModel(f"nuclear embedding {type(representation.embedding).__name__} is not "

@@ -1,0 +1,168 @@
+"""Read pickled PyTorch models (SchNetPack's ``best_model``) without running code from the file.
+
+A pickle names the Python callables it needs to rebuild its objects, and unpickling calls them: that is how a
+model file can run any code. This reader resolves those names through an allow-list:
+
+- tensors and parameters are rebuilt by PyTorch's own functions (``torch._utils._rebuild_tensor_v2``, ...), from
+  the storages that ``torch.load`` reads itself;
+- plain containers (``OrderedDict``, ``set``), dtypes, devices and NumPy arrays are built as such;
+- every class or function of SchNetPack and of ``torch.nn`` becomes an inert :class:`Record`: its attributes are
+  kept, none of its code is imported or run (SchNetPack need not be installed);
+- any other name is refused, with the name, before anything is called.
+
+The result is a tree of records whose attributes mirror the modules (``record.representation.interactions[0]
+.filter_network``), with their parameters and buffers as tensors, from which insight builds its own model.
+"""
+
+from __future__ import annotations
+
+import _compat_pickle
+import collections
+import os
+import pickle
+import types
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import ModelFileError
+
+__all__ = ["Record", "UnsafePickleError", "safe_load", "INERT_PACKAGES"]
+
+#: Packages whose classes and functions are read as inert records.
+INERT_PACKAGES = ("schnetpack", "torch.nn")
+
+
+class UnsafePickleError(ModelFileError):
+    """The file asks to run something outside the allow-list; nothing from it was run."""
+
+
+class Record:
+    """An inert stand-in for an object of class ``path`` (``"schnetpack.representation.schnet.SchNet"``): its
+    pickled attributes, reachable as attributes, submodules included (as ``torch.nn.Module`` does)."""
+
+    path: str = ""
+
+    def __init__(self, *args, **kwargs):  # a record "called" by the pickle (REDUCE): keep the arguments, run nothing
+        self.__dict__["_args"] = args
+        self.__dict__["_kwargs"] = kwargs
+
+    def __setstate__(self, state) -> None:
+        if isinstance(state, tuple) and len(state) == 2:  # (dict, slots)
+            state = {**(state[0] or {}), **(state[1] or {})}
+        if isinstance(state, dict):
+            self.__dict__.update(state)
+        else:
+            self.__dict__["_state"] = state
+
+    def __getattr__(self, name: str) -> Any:
+        for group in ("_parameters", "_buffers", "_modules"):
+            members = self.__dict__.get(group)
+            if members is not None and name in members:
+                return members[name]
+        raise AttributeError(f"{self.path} has no attribute {name!r}")
+
+    @property
+    def name(self) -> str:
+        """The class name, e.g. ``"SchNet"``."""
+        return self.path.rsplit(".", 1)[-1]
+
+    def children(self) -> list:
+        """Submodules in order (a ``ModuleList`` or ``Sequential``'s members)."""
+        return list((self.__dict__.get("_modules") or {}).values())
+
+    def __iter__(self):
+        return iter(self.children())
+
+    def __len__(self) -> int:
+        return len(self.children())
+
+    def __getitem__(self, index: int):
+        return self.children()[index]
+
+    def __repr__(self) -> str:
+        return f"Record({self.path})"
+
+
+_record_classes: dict[str, type] = {}
+
+
+def _record_class(module: str, name: str) -> type:
+    path = f"{module}.{name}"
+    if path not in _record_classes:
+        _record_classes[path] = type(name, (Record,), {"path": path, "__module__": __name__})
+    return _record_classes[path]
+
+
+def _allowed() -> dict[tuple[str, str], Any]:
+    import torch._utils
+
+    try:  # NumPy 2 (numpy.core is deprecated there)
+        from numpy._core import multiarray
+    except ImportError:  # pragma: no cover - NumPy 1
+        from numpy.core import multiarray
+
+    allowed: dict[tuple[str, str], Any] = {
+        ("torch._utils", "_rebuild_tensor_v2"): torch._utils._rebuild_tensor_v2,
+        ("torch._utils", "_rebuild_tensor"): torch._utils._rebuild_tensor,
+        ("torch._utils", "_rebuild_parameter"): torch._utils._rebuild_parameter,
+        ("torch._utils", "_rebuild_parameter_with_state"): torch._utils._rebuild_parameter_with_state,
+        ("collections", "OrderedDict"): collections.OrderedDict,
+        ("builtins", "set"): set,
+        ("builtins", "frozenset"): frozenset,
+        ("torch", "Size"): torch.Size,
+        ("torch", "device"): torch.device,
+        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "dtype"): np.dtype,
+        ("numpy.core.multiarray", "_reconstruct"): multiarray._reconstruct,
+        ("numpy._core.multiarray", "_reconstruct"): multiarray._reconstruct,
+        ("numpy.core.multiarray", "scalar"): multiarray.scalar,
+        ("numpy._core.multiarray", "scalar"): multiarray.scalar,
+    }
+    for dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int8, torch.int16,
+                  torch.int32, torch.int64, torch.uint8, torch.bool, torch.complex64, torch.complex128):
+        allowed[("torch", str(dtype).removeprefix("torch."))] = dtype
+    return allowed
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    _table: dict | None = None
+
+    def find_class(self, module: str, name: str):
+        # Protocol-2 files (torch.save's default) name Python 2 modules: map them as pickle's own reader does.
+        module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        if _SafeUnpickler._table is None:
+            _SafeUnpickler._table = _allowed()
+        found = _SafeUnpickler._table.get((module, name))
+        if found is not None:
+            return found
+        if any(module == package or module.startswith(package + ".") for package in INERT_PACKAGES):
+            return _record_class(module, name)
+        raise UnsafePickleError(
+            f"the file asks to run {module}.{name}, which a model file does not need; refused, and nothing from "
+            "the file was run. If you trust the file, load it with trust=True (command line: --trust)")
+
+
+# torch.load takes a "pickle module": this one has the restricted Unpickler.
+_safe_pickle_module = types.ModuleType("insight_safe_pickle")
+_safe_pickle_module.Unpickler = _SafeUnpickler
+_safe_pickle_module.load = lambda file, **kwargs: _SafeUnpickler(file, **kwargs).load()
+_safe_pickle_module.__dict__["UnpicklingError"] = pickle.UnpicklingError
+
+
+def safe_load(path: str | os.PathLike) -> Any:
+    """The pickled object of a PyTorch file as records and tensors (see the module docstring); nothing from the
+    file is run. Raises :class:`UnsafePickleError` naming what it refused, :class:`ModelFileError` for a file
+    that is not a PyTorch pickle."""
+    path = Path(path)
+    try:
+        return torch.load(path, map_location="cpu", pickle_module=_safe_pickle_module, weights_only=False)
+    except UnsafePickleError:
+        raise
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such file") from None
+    except Exception as err:  # noqa: BLE001 - any other failure: the file is not what it claims
+        raise ModelFileError(f"cannot read {path} as a PyTorch model file ({type(err).__name__}: {err})") from err
