@@ -55,7 +55,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from .io import read
     from .models import load_model
 
-    model = load_model(args.model, device=args.device)
+    model = load_model(args.model, device=args.device, trust=args.trust)
     structures = read(args.file, format=args.format, index=None)
     prediction = model.predict(structures, forces=args.forces)
     rows = []
@@ -255,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--forces", action="store_true", help="also print forces")
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.add_argument("--output", "-o", default=None, help="write the atom-wise table to this CSV file")
+    p.add_argument("--trust", action="store_true",
+                   help="allow a SchNetPack model file (a pickle: reading it runs code from it); trusted files only")
     p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser("train", help="train DTNN or SchNet (resumes if OUTPUT holds a run)")

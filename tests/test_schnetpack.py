@@ -122,6 +122,10 @@ def test_saved_best_model_needs_trust_and_converts(tmp_path):
     refused = subprocess.run([sys.executable, "-m", "insight.cli", "convert", str(path), "-o", str(tmp_path / "x")],
                              capture_output=True, text=True)
     assert refused.returncode == 2 and "--trust" in refused.stderr
+    aspirin().to_ase().write(tmp_path / "aspirin.xyz")
+    predicted = subprocess.run([sys.executable, "-m", "insight.cli", "predict", str(tmp_path / "aspirin.xyz"),
+                                "--model", str(path), "--trust", "--device", "cpu"], capture_output=True, text=True)
+    assert predicted.returncode == 0 and "structure 0 (C9H8O4)" in predicted.stdout, predicted.stderr
 
 
 def test_unsupported_models_name_the_part(tmp_path):
