@@ -22,7 +22,8 @@ import numpy as np
 from .errors import ArgumentError
 from .structures import Structure, StructureError, atomic_number
 
-__all__ = ["StructureFileError", "read", "parse", "from_smiles", "write_xyz", "writable_path", "format_structure", "FORMATS"]
+__all__ = ["StructureFileError", "read", "parse", "from_smiles", "write_xyz", "writable_path", "format_structure",
+           "FORMATS"]
 
 
 class StructureFileError(StructureError):

@@ -28,9 +28,9 @@ from ..models.base import AtomisticModel
 from ..neighbors import count_fragments
 from ..structures import Structure, atomic_number
 
-__all__ = ["alchemical_end_state", "AlchemicalState", "AlchemicalEnergy", "AlchemicalFrames", "AlchemicalPath", "PathLinearity",
-           "alchemical_energy", "alchemical_frames", "alchemical_path", "benzene_to_triazine", "path_linearity",
-           "relax_state"]
+__all__ = ["alchemical_end_state", "AlchemicalState", "AlchemicalEnergy", "AlchemicalFrames", "AlchemicalPath",
+           "PathLinearity", "alchemical_energy", "alchemical_frames", "alchemical_path", "benzene_to_triazine",
+           "path_linearity", "relax_state"]
 
 
 @dataclass(frozen=True)
