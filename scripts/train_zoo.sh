@@ -5,6 +5,7 @@
 #   bash scripts/train_zoo.sh flagship   # SchNet T=6 continued (warm restart of the budget decay, EMA)
 #   bash scripts/train_zoo.sh dtnn-repeats  # Fig. 3.9: DTNN T=3 on split seeds 1 and 2
 #   bash scripts/train_zoo.sh ladder     # Fig. 4.6: SchNet F=30 T=1,2,3,6 and DTNN T=1,2, equal budgets
+#   bash scripts/train_zoo.sh ema-compare  # SchNet T=3 for 30 min with and without EMA (same seed and split)
 #   bash scripts/train_zoo.sh dtnn3      # DTNN T=3 only, to HOURS_DTNN_T3 (default 4 h in all)
 #   bash scripts/train_zoo.sh md         # GFN2-xTB MD data and the MD models of issue 7
 #   bash scripts/train_zoo.sh md-dtnn    # DTNN MD repetitions (other split seeds) and T = 1, 3 on benzene
@@ -67,6 +68,12 @@ case "${1:-}" in
                 --hours "${HOURS_LADDER:-2.0}"
         done
         ;;
+    ema-compare)  # issue 14: EMA or not, the same 30 min budget (linear decay), seed and split, SchNet T=3
+        SCHEDULE=budget train schnet-qm9-T3-no-ema schnet -T 3 "${schnet_protocol[@]}" --seed 0 \
+            --hours "${HOURS_EMA_COMPARE:-0.5}"
+        SCHEDULE=budget train schnet-qm9-T3-ema schnet -T 3 "${schnet_protocol[@]}" --seed 0 --ema 0.999 \
+            --hours "${HOURS_EMA_COMPARE:-0.5}"
+        ;;
     dtnn3)  # DTNN T=3 alone, to a larger budget
         train dtnn-qm9-T3 dtnn -T 3 "${dtnn_protocol[@]}" --plateau-patience 5 --hours "${HOURS_DTNN_T3:-4.0}"
         ;;
@@ -105,7 +112,7 @@ case "${1:-}" in
             --hours "${HOURS_MP_EXP:-0.9}"
         ;;
     *)
-        echo "usage: bash scripts/train_zoo.sh big|flagship|dtnn-repeats|ladder|small|dtnn3|md|md-dtnn|materials|materials-thesis-schedule" >&2
+        echo "usage: bash scripts/train_zoo.sh big|flagship|dtnn-repeats|ladder|ema-compare|small|dtnn3|md|md-dtnn|materials|materials-thesis-schedule" >&2
         exit 2
         ;;
 esac
