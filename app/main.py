@@ -28,8 +28,9 @@ def create_app(model: str | None = None, model_dir: str | Path | None = None, de
                schnetpack_files: Sequence[str | Path] = (), trust: bool = False):
     """The Dash app (also used by the tests); ``model`` is a name from the registry.
 
-    ``schnetpack_files`` are SchNetPack 2.x model files, converted once at start-up (they are pickles:
-    ``trust`` must be given) and offered in the model picker as ``FILE (SchNetPack)``.
+    ``schnetpack_files`` are SchNetPack 2.x model files, converted once at start-up and offered in the model
+    picker as ``FILE (SchNetPack)``; they are read without running code from them, and ``trust`` allows reading
+    one the restricted reader cannot map (a pickle: that runs code from it).
     """
     import insight
 
@@ -103,10 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=None, help="port (default: a free one, printed at start-up)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--schnetpack", action="append", default=[], metavar="FILE",
-                        help="a SchNetPack 2.x model file (best_model) to offer as well; repeatable; needs --trust")
+                        help="a SchNetPack 2.x model file (best_model) to offer as well; repeatable")
     parser.add_argument("--verbose", action="store_true", help="log every request (default: errors and the address)")
     parser.add_argument("--trust", action="store_true",
-                        help="allow reading --schnetpack files: they are pickles, and reading one runs code from it")
+                        help="read --schnetpack files the restricted reader cannot map by unpickling them, which runs "
+                             "code from them; trusted files only")
     return parser
 
 

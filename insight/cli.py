@@ -256,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.add_argument("--output", "-o", default=None, help="write the atom-wise table to this CSV file")
     p.add_argument("--trust", action="store_true",
-                   help="allow a SchNetPack model file (a pickle: reading it runs code from it); trusted files only")
+                   help="read a SchNetPack file the restricted reader cannot map by unpickling it (runs code from "
+                        "it); trusted files only")
     p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser("train", help="train DTNN or SchNet (resumes if OUTPUT holds a run)")
@@ -298,7 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="SchNetPack model file, e.g. best_model")
     p.add_argument("--output", "-o", required=True, help="model folder to write")
     p.add_argument("--trust", action="store_true",
-                   help="required: the file is a pickle and reading it runs code from it; only for files you trust")
+                   help="read a file the restricted reader cannot map by unpickling it, which runs code from it; "
+                        "only for files you trust")
     p.add_argument("--property", default="energy", help="the SchNetPack output to convert (default energy)")
     p.add_argument("--energy-unit", default="eV", help="its unit (SchNetPack files do not say; default eV)")
     p.add_argument("--name", default=None, help="model name for the card")

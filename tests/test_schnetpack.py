@@ -104,28 +104,45 @@ def test_model_without_offsets():
     assert_same(spk_model(offsets=False, seed=3), aspirin(), 5.0)
 
 
-def test_saved_best_model_needs_trust_and_converts(tmp_path):
+class _UserStep(torch.nn.Module):
+    """A post-processing step from the user's own code: outside what the restricted reader maps."""
+
+    def forward(self, inputs):
+        return inputs
+
+
+def test_saved_best_model_converts_without_running_its_code(tmp_path):
     model = spk_model(seed=4)
     path = tmp_path / "best_model"
     torch.save(model, path)  # what SchNetPack's ModelCheckpoint does
-    with pytest.raises(insight.ModelFileError, match="runs code"):
-        insight.load_model(path)
-    loaded = insight.load_model(path, trust=True, device="cpu", dtype=torch.float64)
     energy, _, _ = spk_predict(model, aspirin(), 5.0)
-    np.testing.assert_allclose(loaded.predict(aspirin()).energy, energy, rtol=1e-5)
-    # `insight convert` writes the safe format once; loading that needs no trust.
-    result = subprocess.run([sys.executable, "-m", "insight.cli", "convert", str(path), "-o", str(tmp_path / "safe"),
-                             "--trust"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    safe = insight.load_model(tmp_path / "safe", device="cpu", dtype=torch.float64)
+    safe = insight.load_model(path, device="cpu", dtype=torch.float64)  # restricted reader: nothing from it runs
     np.testing.assert_allclose(safe.predict(aspirin()).energy, energy, rtol=1e-5)
-    refused = subprocess.run([sys.executable, "-m", "insight.cli", "convert", str(path), "-o", str(tmp_path / "x")],
-                             capture_output=True, text=True)
-    assert refused.returncode == 2 and "--trust" in refused.stderr
+    assert safe.card.source["read"].startswith("restricted reader")
+    trusted = insight.load_model(path, trust=True, device="cpu", dtype=torch.float64)
+    np.testing.assert_allclose(trusted.predict(aspirin()).energy, energy, rtol=1e-5)
+    # `insight convert` writes insight's format once.
+    result = subprocess.run([sys.executable, "-m", "insight.cli", "convert", str(path), "-o", str(tmp_path / "safe")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    converted = insight.load_model(tmp_path / "safe", device="cpu", dtype=torch.float64)
+    np.testing.assert_allclose(converted.predict(aspirin()).energy, energy, rtol=1e-5)
     aspirin().to_ase().write(tmp_path / "aspirin.xyz")
     predicted = subprocess.run([sys.executable, "-m", "insight.cli", "predict", str(tmp_path / "aspirin.xyz"),
                                 "--model", str(path), "--trust", "--device", "cpu"], capture_output=True, text=True)
     assert predicted.returncode == 0 and "structure 0 (C9H8O4)" in predicted.stdout, predicted.stderr
+
+
+def test_a_file_with_the_users_own_classes_needs_trust(tmp_path):
+    model = spk_model(seed=5)
+    model.postprocessors.append(_UserStep())
+    path = tmp_path / "best_model"
+    torch.save(model, path)
+    with pytest.raises(insight.ModelFileError, match="_UserStep.*trust=True"):
+        insight.load_model(path)
+    refused = subprocess.run([sys.executable, "-m", "insight.cli", "convert", str(path), "-o", str(tmp_path / "x")],
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "--trust" in refused.stderr
 
 
 def test_unsupported_models_name_the_part(tmp_path):
@@ -148,15 +165,18 @@ def test_unsupported_models_name_the_part(tmp_path):
         from_schnetpack(spk_model(), property="gap")
 
 
-def test_app_offers_a_schnetpack_file_only_with_trust(tmp_path):
+def test_app_offers_a_schnetpack_file(tmp_path):
     from insight_app.main import create_app, main
     from insight_app.state import Workbench
 
+    unmapped = spk_model(seed=6)
+    unmapped.postprocessors.append(_UserStep())
+    torch.save(unmapped, tmp_path / "user_model")
+    assert main(["--schnetpack", str(tmp_path / "user_model"), "--port", "1"]) == 2  # refused before serving
     path = tmp_path / "best_model"
     torch.save(spk_model(seed=6), path)
-    assert main(["--schnetpack", str(path), "--port", "1"]) == 2  # refused without --trust, before serving
     bench = Workbench(device="cpu")
-    name = bench.add_schnetpack(path, trust=True)
+    name = bench.add_schnetpack(path, trust=False)  # read without running code from it
     assert name == "best_model (SchNetPack)" and name in [o["value"] for o in bench.model_options()]
     energy, _, _ = spk_predict(spk_model(seed=6), aspirin(), 5.0)
     np.testing.assert_allclose(bench.model(name).double().predict(aspirin()).energy, energy, rtol=1e-5)

@@ -1,9 +1,11 @@
 """Convert SchNetPack 2.x SchNet models into insight models with identical outputs.
 
 SchNetPack saves a whole pickled ``NeuralNetworkPotential`` as ``best_model``.
-Unpickling runs code from the file, so :func:`load_schnetpack` refuses unless
-called with ``trust=True``; convert once (``insight convert best_model -o
-folder --trust``) and use the safe folder afterwards.
+Unpickling runs code from the file, so :func:`load_schnetpack` reads it with
+the restricted reader of :mod:`insight.models.safe_pickle` (nothing from the
+file runs, SchNetPack need not be installed) and converts the records; a file
+that reader cannot map needs ``trust=True``. Convert once (``insight convert
+best_model -o folder``) and use the folder afterwards.
 
 What maps: the SchNet representation (embedding, Gaussian radial basis starting
 at 0, cosine cutoff, interaction blocks with shifted softplus or SiLU, shared
@@ -59,8 +61,10 @@ def load_schnetpack(path: str | os.PathLike, trust: bool = False, property: str 
     Parameters
     ----------
     trust
-        Must be ``True``: the file is a pickle and loading it runs code from it.
-        Only load files you made or trust.
+        ``False`` (the default) reads the file with :func:`~insight.models.safe_pickle.safe_load`, which runs
+        nothing from it and needs no SchNetPack; a file that reader cannot map (classes from outside SchNetPack and
+        ``torch.nn``) is refused, naming what it asked for. ``True`` unpickles it with SchNetPack, which runs code
+        from the file: only for files you made or trust.
     property
         The output to convert (SchNetPack's ``output_key``).
     energy_unit
@@ -69,11 +73,16 @@ def load_schnetpack(path: str | os.PathLike, trust: bool = False, property: str 
     """
     path = Path(path)
     if not trust:
-        _check_without_running(path)
-        raise ModelFileError(
-            f"{path} looks like a SchNetPack model: a pickle, and loading it runs code from the file. Pass "
-            "trust=True (command line: --trust) only for files you trust, then save it in insight's safe format "
-            "with `insight convert`.")
+        record = _check_without_running(path)
+        try:
+            converted = from_schnetpack(record, property=property, energy_unit=energy_unit)
+        except (AttributeError, IndexError, KeyError, TypeError) as err:  # a layout the records do not map
+            raise ModelFileError(
+                f"{path}: read without running code, but its layout could not be mapped ({type(err).__name__}: "
+                f"{err}); if you trust the file, load it with trust=True (command line: --trust)") from err
+        converted.card = converted.card.replace(source={"format": "schnetpack", "file": path.name,
+                                                        "read": "restricted reader, no code from the file run"})
+        return converted
     spk = _import_schnetpack()
     try:
         model = torch.load(path, map_location="cpu", weights_only=False)
@@ -85,9 +94,9 @@ def load_schnetpack(path: str | os.PathLike, trust: bool = False, property: str 
     return converted
 
 
-def _check_without_running(path: Path) -> None:
-    """Read the file with the restricted reader (nothing from it runs) and refuse what could not be converted
-    anyway, so that nobody is asked to trust a file insight would then refuse."""
+def _check_without_running(path: Path):
+    """The file read by the restricted reader (nothing from it runs), refused where it is no SchNetPack model or
+    one insight cannot convert."""
     from .safe_pickle import Record, safe_load
 
     record = safe_load(path)
@@ -98,65 +107,70 @@ def _check_without_running(path: Path) -> None:
         raise UnsupportedSchNetPackModel(
             f"{path} is a SchNetPack {representation.name} model; insight converts SchNet only (PaiNN, SO3net "
             "and others have no insight counterpart yet)")
+    return record
+
+
+def _kind(obj: Any) -> str:
+    """The class (or function) name of a SchNetPack object, read from the object or from its inert record, so
+    the converter works on both without importing SchNetPack."""
+    from .safe_pickle import Record
+
+    if isinstance(obj, Record):
+        return obj.name
+    return getattr(obj, "__name__", None) if callable(obj) and not isinstance(obj, torch.nn.Module) \
+        else type(obj).__name__
 
 
 def from_schnetpack(model: Any, property: str = "energy", energy_unit: str = "eV") -> SchNet:
-    """Convert an in-memory SchNetPack ``NeuralNetworkPotential`` (see :func:`load_schnetpack`)."""
-    spk = _import_schnetpack()
-    from schnetpack.atomistic import Atomwise, Forces, PairwiseDistances, Strain
-    from schnetpack.nn.activations import shifted_softplus
-    from schnetpack.nn.cutoff import CosineCutoff
-    from schnetpack.nn.radial import GaussianRBF
-    from schnetpack.representation import SchNet as SpkSchNet
-    from schnetpack.transform import AddOffsets, CastTo64, ScaleProperty
-
-    kind = type(model).__name__
-    if not isinstance(model, spk.model.NeuralNetworkPotential):
+    """Convert a SchNetPack ``NeuralNetworkPotential``: the object itself (read with trust) or the records of
+    :func:`~insight.models.safe_pickle.safe_load` (read without running anything); see :func:`load_schnetpack`."""
+    kind = _kind(model)
+    if kind != "NeuralNetworkPotential":
         raise UnsupportedSchNetPackModel(f"expected a SchNetPack NeuralNetworkPotential, got {kind}")
     representation = model.representation
-    if not isinstance(representation, SpkSchNet):
+    if _kind(representation) != "SchNet":
         raise UnsupportedSchNetPackModel(
-            f"the representation is {type(representation).__name__}; insight converts SchNet only "
+            f"the representation is {_kind(representation)}; insight converts SchNet only "
             "(PaiNN, SO3net and others have no insight counterpart)")
     if len(getattr(representation, "electronic_embeddings", ())):  # absent in files of SchNetPack 2.0.x
         raise UnsupportedSchNetPackModel("electronic (charge/spin) embeddings are not supported")
-    if not isinstance(representation.embedding, torch.nn.Embedding):
-        raise UnsupportedSchNetPackModel(f"nuclear embedding {type(representation.embedding).__name__} is not "
+    if _kind(representation.embedding) != "Embedding":
+        raise UnsupportedSchNetPackModel(f"nuclear embedding {_kind(representation.embedding)} is not "
                                          "supported; only the plain embedding table")
     for module in model.input_modules:
-        if not isinstance(module, PairwiseDistances):
-            raise UnsupportedSchNetPackModel(f"input module {type(module).__name__} is not supported")
+        if _kind(module) != "PairwiseDistances":
+            raise UnsupportedSchNetPackModel(f"input module {_kind(module)} is not supported")
 
     rbf = representation.radial_basis
-    if not isinstance(rbf, GaussianRBF):
-        raise UnsupportedSchNetPackModel(f"radial basis {type(rbf).__name__} is not supported; only GaussianRBF")
+    if _kind(rbf) != "GaussianRBF":
+        raise UnsupportedSchNetPackModel(f"radial basis {_kind(rbf)} is not supported; only GaussianRBF")
     offsets, widths = rbf.offsets.detach().double(), rbf.widths.detach().double()
     spacing = float(offsets[1] - offsets[0])
     if abs(float(offsets[0])) > 1e-6 or not torch.allclose(offsets[1:] - offsets[:-1], torch.full_like(
             offsets[1:], spacing), atol=1e-5) or not torch.allclose(widths, widths[0].expand_as(widths)):
         raise UnsupportedSchNetPackModel("the Gaussian radial basis must start at 0 with equal spacing and widths")
     cutoff_fn = representation.cutoff_fn
-    if not isinstance(cutoff_fn, CosineCutoff):
-        raise UnsupportedSchNetPackModel(f"cutoff function {type(cutoff_fn).__name__} is not supported; only "
+    if _kind(cutoff_fn) != "CosineCutoff":
+        raise UnsupportedSchNetPackModel(f"cutoff function {_kind(cutoff_fn)} is not supported; only "
                                          "CosineCutoff")
     cutoff = float(cutoff_fn.cutoff)
 
     interactions = list(representation.interactions)
-    activation = _activation_name(interactions[0].f2out[0].activation, shifted_softplus, "interaction")
-    outputs = [m for m in model.output_modules if not isinstance(m, (Forces, Strain))]
-    atomwise = [m for m in outputs if isinstance(m, Atomwise) and m.output_key == property]
-    others = [f"{type(m).__name__} ({getattr(m, 'output_key', '?')})" for m in outputs if m not in atomwise]
+    activation = _activation_name(interactions[0].f2out[0].activation, "interaction")
+    outputs = [m for m in model.output_modules if _kind(m) not in ("Forces", "Strain")]
+    atomwise = [m for m in outputs if _kind(m) == "Atomwise" and m.output_key == property]
+    others = [f"{_kind(m)} ({getattr(m, 'output_key', '?')})" for m in outputs if m not in atomwise]
     if not atomwise:
         raise UnsupportedSchNetPackModel(f"no Atomwise output {property!r}; the model has: "
                                          f"{', '.join(others) or 'none'}")
     if others:
         raise UnsupportedSchNetPackModel(f"outputs other than {property!r} cannot be converted: {', '.join(others)}")
     head = atomwise[0]
-    layers = [m for m in head.outnet if isinstance(m, torch.nn.Linear)]
+    layers = [m for m in head.outnet if _kind(m) in ("Dense", "Linear")]
     if len(layers) != 2 or layers[1].out_features != 1:
         raise UnsupportedSchNetPackModel(f"the output network must have 2 layers and 1 output, got "
                                          f"{[(l.in_features, l.out_features) for l in layers]}")
-    output_activation = _activation_name(layers[0].activation, shifted_softplus, "output network")
+    output_activation = _activation_name(layers[0].activation, "output network")
     if head.aggregation_mode not in ("sum", "avg"):
         raise UnsupportedSchNetPackModel(f"aggregation {head.aggregation_mode!r} is not supported")
 
@@ -191,9 +205,8 @@ def from_schnetpack(model: Any, property: str = "energy", energy_unit: str = "eV
             _copy(ours.dense, theirs.f2out[1])
         _copy(converted.output_network[0], layers[0])
         _copy(converted.output_network[1], layers[1])
-        has_forces = any(isinstance(m, Forces) for m in model.output_modules)
-        scale, mean, atomref = _postprocessing(model, property, head, AddOffsets, CastTo64, ScaleProperty,
-                                               converted.atomref.shape[0], has_forces)
+        has_forces = any(_kind(m) == "Forces" for m in model.output_modules)
+        scale, mean, atomref = _postprocessing(model, property, head, converted.atomref.shape[0], has_forces)
         converted.stddev.fill_(scale)
         converted.mean.fill_(mean)
         converted.atomref.copy_(atomref)
@@ -209,16 +222,16 @@ def from_schnetpack(model: Any, property: str = "energy", energy_unit: str = "eV
 
 
 def _is_activation(module: Any) -> bool:
-    return module is not None and not isinstance(module, torch.nn.Identity)
+    return module is not None and _kind(module) != "Identity"
 
 
-def _activation_name(function: Any, shifted_softplus: Any, where: str) -> str:
-    if function is shifted_softplus or getattr(function, "__name__", "") == "shifted_softplus":
+def _activation_name(function: Any, where: str) -> str:
+    name = _kind(function)
+    if name == "shifted_softplus":
         return "ssp"
-    if function is torch.nn.functional.silu or isinstance(function, torch.nn.SiLU):
+    if name in ("silu", "SiLU"):
         return "silu"
-    raise UnsupportedSchNetPackModel(f"{where} activation {getattr(function, '__name__', function)!r} is not "
-                                     "supported; only shifted softplus and SiLU")
+    raise UnsupportedSchNetPackModel(f"{where} activation {name!r} is not supported; only shifted softplus and SiLU")
 
 
 def _copy(ours: torch.nn.Linear, theirs: torch.nn.Linear) -> None:
@@ -232,17 +245,16 @@ def _copy(ours: torch.nn.Linear, theirs: torch.nn.Linear) -> None:
         ours.bias.copy_(theirs.bias)
 
 
-def _postprocessing(model, property, head, AddOffsets, CastTo64, ScaleProperty, n_z,
-                    has_forces: bool) -> tuple[float, float, torch.Tensor]:
+def _postprocessing(model, property, head, n_z, has_forces: bool) -> tuple[float, float, torch.Tensor]:
     """``(scale, mean per atom, atomref)`` such that ``E_i = scale * y_i + mean + atomref[Z_i]``."""
     scale, mean, atomref = 1.0, 0.0, torch.zeros(n_z, dtype=torch.float64)
     if not getattr(model, "do_postprocessing", True):
         return scale, mean, atomref
     intensive = head.aggregation_mode == "avg"
     for step in model.postprocessors:
-        if isinstance(step, CastTo64):
+        if _kind(step) == "CastTo64":
             continue
-        if isinstance(step, AddOffsets) and step._property == property:
+        if _kind(step) == "AddOffsets" and step._property == property:
             if step.is_extensive == intensive:
                 raise UnsupportedSchNetPackModel("AddOffsets and the Atomwise aggregation disagree on whether "
                                                  f"{property!r} is extensive")
@@ -254,7 +266,7 @@ def _postprocessing(model, property, head, AddOffsets, CastTo64, ScaleProperty, 
                     raise UnsupportedSchNetPackModel(f"atom references for {len(reference)} elements; at most {n_z}")
                 atomref[: len(reference)] += reference
             continue
-        if isinstance(step, ScaleProperty) and step.output_key == property and step.input_key == property:
+        if _kind(step) == "ScaleProperty" and step.output_key == property and step.input_key == property:
             if has_forces:
                 raise UnsupportedSchNetPackModel(
                     f"ScaleProperty scales {property!r} after SchNetPack computed the forces, so its forces are not "
@@ -262,7 +274,7 @@ def _postprocessing(model, property, head, AddOffsets, CastTo64, ScaleProperty, 
             factor = float(step.scale.reshape(-1)[0])
             scale, mean, atomref = scale * factor, mean * factor, atomref * factor
             continue
-        raise UnsupportedSchNetPackModel(f"post-processing step {type(step).__name__} is not supported")
+        raise UnsupportedSchNetPackModel(f"post-processing step {_kind(step)} is not supported")
     if not math.isfinite(scale + mean) or not torch.isfinite(atomref).all():
         raise UnsupportedSchNetPackModel("non-finite offsets or scale")
     return scale, mean, atomref
