@@ -56,8 +56,8 @@ class Jobs:
 
     def __post_init__(self) -> None:
         self._context = multiprocessing.get_context("spawn")
+        self._watcher: threading.Thread | None = None
         atexit.register(self.shutdown)
-        threading.Thread(target=self._watch, daemon=True, name="insight-jobs").start()
 
     def result(self, key: Hashable, function: Callable, *args) -> Any | None:
         """The result of ``function(*args)`` (a picklable, module-level function) if ready, else ``None`` after
@@ -76,6 +76,9 @@ class Jobs:
                                             name=f"insight-{key[0] if isinstance(key, tuple) else key}")
             process.start()
             sender.close()
+            if self._watcher is None:  # started with the first job, not with every workbench
+                self._watcher = threading.Thread(target=self._watch, daemon=True, name="insight-jobs")
+                self._watcher.start()
             now = time.monotonic()
             self._running[key] = _Job(process, receiver, now, now)
             return None

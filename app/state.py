@@ -60,6 +60,11 @@ def structure_to_json(structure: insight.Structure) -> dict[str, Any]:
     }
 
 
+def file_stem(data: dict[str, Any], structure: insight.Structure) -> str:
+    """A download's file name stem for the shown structure: its name, else its formula, safe as a file name."""
+    return (data.get("name") or structure.formula).replace(" ", "_").replace("/", "_")
+
+
 def structure_from_json(data: dict[str, Any]) -> insight.Structure:
     return insight.Structure(
         data["numbers"], data["positions"], cell=data.get("cell"), pbc=tuple(data.get("pbc", (False,) * 3)),

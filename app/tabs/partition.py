@@ -11,7 +11,7 @@ from insight.plots.partition import distributions_figure
 from ..components import STOPS, figure_card, guarded, message, placeholder
 from ..layout import ANALYSIS, MODEL, STRUCTURE
 from ..state import Workbench, structure_from_json
-from .view import SELECTED
+from .view import SELECTED, with_atom
 
 TAB = "partition"
 TABLE, SUMMARY, MESSAGE = "contributions-table", "energy-summary", "partition-message"
@@ -51,7 +51,7 @@ def select_row(_bench: Workbench, cell, rows, selection):
     if not cell or not rows:
         return no_update, ""
     atom = int(rows[cell["row"]]["atom"])
-    return ([a for a in (selection or []) if a != atom] + [atom])[-2:], ""
+    return with_atom(selection, atom), ""
 
 
 def distributions(bench: Workbench, data, model_name, tab, _poll):

@@ -25,7 +25,7 @@ from insight.thesis import ISOSURFACE_LEVEL
 
 from ..components import UserError, element_choices, figure_card, guarded, message
 from ..layout import ANALYSIS, MODEL, STRUCTURE
-from ..state import Workbench, structure_from_json
+from ..state import Workbench, file_stem, structure_from_json
 
 TAB = "potential"
 PROBE, LEVEL, SURFACE_CONTROLS = "probe", "iso-level", "surface-controls"
@@ -113,7 +113,7 @@ def potential_file(bench: Workbench, trigger, _ply, _vtk, _cube, _render, data, 
         raise UserError("load a structure first")
     structure = structure_from_json(data)
     model = bench.model(model_name)
-    name = (data.get("name") or structure.formula).replace(" ", "_").replace("/", "_")
+    name = file_stem(data, structure)
     with tempfile.TemporaryDirectory() as tmp:
         if trigger == CUBE:
             path = Path(tmp) / f"{name}_Omega_{probe}.cube"

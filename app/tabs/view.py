@@ -15,7 +15,7 @@ from insight.sharing import write_chemiscope
 
 from ..components import EMPTY, guarded, message
 from ..layout import ANALYSIS, HIGHLIGHT, MODEL, STRUCTURE
-from ..state import Workbench, structure_from_json
+from ..state import Workbench, file_stem, structure_from_json
 
 TITLE = "structure-title"
 WARNINGS = "domain-warnings"
@@ -99,7 +99,12 @@ def select(bench: Workbench, trigger, click, data, selection):
     atom = atom_at(structure_from_json(data), np.array([point["x"], point["y"], point["z"]]))
     if atom is None:
         return no_update, no_update
-    return ([a for a in (selection or []) if a != atom] + [atom])[-2:], no_update
+    return with_atom(selection, atom), no_update
+
+
+def with_atom(selection, atom: int) -> list[int]:
+    """The selection with ``atom`` added last (the last two are kept, for the pair analyses)."""
+    return ([a for a in (selection or []) if a != atom] + [atom])[-2:]
 
 
 def clear_highlight(_tab):
@@ -112,7 +117,7 @@ def export(bench: Workbench, _clicks, data, fmt, model_name=None):
     if not data:
         return no_update, "load a structure first"
     structure = structure_from_json(data)
-    name = (data.get("name") or structure.formula).replace(" ", "_").replace("/", "_")
+    name = file_stem(data, structure)
     if fmt == "chemiscope":
         with tempfile.TemporaryDirectory() as folder:
             path = write_chemiscope(Path(folder) / f"{name}.chemiscope.json.gz", bench.model(model_name), structure)

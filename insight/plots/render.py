@@ -84,15 +84,20 @@ def potential_plotter(surface: Isosurface, structure: Structure | None = None,
     plotter.set_background("white")
     if structure is not None:
         _add_structure(plotter, structure)
-    name = f"Omega_{surface.probe}"
-    plotter.add_mesh(to_pyvista(surface), scalars=name, cmap="RdBu_r", smooth_shading=True, opacity=opacity,
-                     clim=value_range or (float(surface.values.min()), float(surface.values.max())),
-                     specular=0.2, scalar_bar_args=dict(title=f"Omega_{surface.probe} ({surface.unit})", fmt="%.1f",
-                                                        vertical=True, title_font_size=28, label_font_size=22,
-                                                        color="black", position_x=0.84, position_y=0.15, height=0.7,
-                                                        width=0.06))
+    _add_surface(plotter, surface, value_range, opacity, scalar_bar_args=dict(
+        title=f"Omega_{surface.probe} ({surface.unit})", fmt="%.1f", vertical=True, title_font_size=28,
+        label_font_size=22, color="black", position_x=0.84, position_y=0.15, height=0.7, width=0.06))
     _frame(plotter, surface.vertices)
     return plotter
+
+
+def _add_surface(plotter, surface: Isosurface, value_range: tuple[float, float] | None = None,
+                 opacity: float = 0.75, **options) -> None:
+    """The surface, smooth-shaded, coloured by its Ω from blue (low) to red (high) over ``value_range``
+    (default: its own range)."""
+    plotter.add_mesh(to_pyvista(surface), scalars=f"Omega_{surface.probe}", cmap="RdBu_r", smooth_shading=True,
+                     opacity=opacity, specular=0.2,
+                     clim=value_range or (float(surface.values.min()), float(surface.values.max())), **options)
 
 
 def render_potential(path: str | Path, surface: Isosurface, structure: Structure | None = None,
@@ -139,8 +144,7 @@ def render_potential_grid(path: str | Path, surfaces: dict[tuple[str, str], Isos
                 if structures and structures.get((r, c)) is not None:
                     _add_structure(plotter, structures[(r, c)])
                 low, high = float(surface.values.min()), float(surface.values.max())
-                plotter.add_mesh(to_pyvista(surface), scalars=f"Omega_{surface.probe}", cmap="RdBu_r", clim=(low, high),
-                                 smooth_shading=True, opacity=0.75, specular=0.2, show_scalar_bar=False)
+                _add_surface(plotter, surface, show_scalar_bar=False)
                 label = ", ".join(part for part in (r, c) if part)
                 plotter.add_text(f"{label}\nOmega_{surface.probe} {low:.1f} to {high:.1f} {surface.unit}",
                                  position="upper_edge", font_size=11, color="black")
