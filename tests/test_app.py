@@ -110,17 +110,20 @@ def test_workbench_end_to_end(dash_duo, app, tmp_path):
 
     _wait_for(lambda: [t for t in _traces(dash_duo, "structure-view") if t["type"] == "mesh3d" and t["n"] == 162],
               message="the lone atom drawn")  # one icosphere
-    canvas = _wait_for(lambda: dash_duo.find_elements("#structure-view canvas"), message="3D canvas")[0]
-    offsets = iter([(0, 0), (4, 0), (0, 4), (-4, 0), (0, -4)] * 12)
+    offsets = iter([(0, 0), (4, 0), (0, 4), (-4, 0), (0, -4)] * 24)
 
     def click_the_atom() -> bool:
-        # plotly picks on mouse moves: move a little before each try, so a retry is a fresh pick
+        # plotly's 3D scene picks on its next drawn frame and counts a click only if the button is still down then:
+        # hold it for several frames (a loaded machine draws slowly), and move a little before each try, so a retry
+        # is a fresh pick.
+        canvas = _wait_for(lambda: dash_duo.find_elements("#structure-view canvas"), message="3D canvas")[0]
         dx, dy = next(offsets)
-        ActionChains(dash_duo.driver).move_to_element_with_offset(canvas, dx, dy).pause(0.3).click().perform()
+        (ActionChains(dash_duo.driver).move_to_element_with_offset(canvas, dx, dy).pause(0.3)
+         .click_and_hold().pause(0.8).release().perform())
         time.sleep(0.5)
         return "C0" in dash_duo.find_element("#pair-atoms").text
 
-    _wait_for(click_the_atom, timeout=60, message="atom picked")  # element colours: no colour bar, centred scene
+    _wait_for(click_the_atom, timeout=120, message="atom picked")  # element colours: no colour bar, centred scene
     dash_duo.find_element("#color-by input[value='energy']").click()
 
     # A SMILES string, embedded in 3D.
