@@ -1,5 +1,6 @@
-"""Start the insight workbench: ``insight-app [--model NAME] [--model-dir DIR] [--schnetpack FILE --trust] [--host H]
-[--port P] [--device D] [--verbose]``. ``create_app`` builds the page from ``layout`` and the parts in ``tabs``."""
+"""Start the insight workbench: ``insight-app [--model NAME] [--model-dir DIR] [--schnetpack FILE [--property P]
+[--energy-unit U] [--trust]] [--host H] [--port P] [--device D] [--verbose]``. ``create_app`` builds the page
+from ``layout`` and the parts in ``tabs``."""
 
 from __future__ import annotations
 
@@ -25,12 +26,15 @@ def default_model(names: Sequence[str]) -> str | None:
 
 
 def create_app(model: str | None = None, model_dir: str | Path | None = None, device: str | None = None,
-               schnetpack_files: Sequence[str | Path] = (), trust: bool = False):
+               schnetpack_files: Sequence[str | Path] = (), trust: bool = False, property: str | None = None,
+               energy_unit: str | None = None):
     """The Dash app (also used by the tests); ``model`` is a name from the registry.
 
-    ``schnetpack_files`` are SchNetPack 2.x model files, converted once at start-up and offered in the model
-    picker as ``FILE (SchNetPack)``; they are read without running code from them, and ``trust`` allows reading
-    one the restricted reader cannot map (a pickle: that runs code from it).
+    ``schnetpack_files`` are SchNetPack model files (0.3 to 2.2, SchNet or PaiNN), converted once at start-up and
+    offered in the model picker as ``FILE (SchNetPack)``; they are read without running code from them, and
+    ``trust`` allows reading one the restricted reader cannot map (a pickle: that runs code from it).
+    ``property`` and ``energy_unit`` choose their output and its unit (see :func:`insight.load_model`); the unit
+    used is printed, and the picker says when it is assumed.
     """
     import insight
 
@@ -38,7 +42,7 @@ def create_app(model: str | None = None, model_dir: str | Path | None = None, de
 
     bench = Workbench(device=device, model_dir=Path(model_dir).expanduser() if model_dir else None)
     for path in schnetpack_files:
-        bench.add_schnetpack(Path(path).expanduser(), trust=trust)
+        bench.add_schnetpack(Path(path).expanduser(), trust=trust, property=property, energy_unit=energy_unit)
     names = list(bench.model_folders())
     bench.default = model or default_model(names)
     if bench.default is None:
@@ -104,7 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=None, help="port (default: a free one, printed at start-up)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     parser.add_argument("--schnetpack", action="append", default=[], metavar="FILE",
-                        help="a SchNetPack 2.x model file (best_model) to offer as well; repeatable")
+                        help="a SchNetPack model file (best_model; 0.3 to 2.2, SchNet or PaiNN) to offer as well; "
+                             "repeatable")
+    parser.add_argument("--property", default=None,
+                        help="the output of the --schnetpack files to show, e.g. energy_U0 (default: their only one)")
+    parser.add_argument("--energy-unit", default=None,
+                        help="its unit, e.g. kcal/mol (default: as the run's config.yaml beside the file records it, "
+                             "else eV, which is then said to be assumed)")
     parser.add_argument("--verbose", action="store_true", help="log every request (default: errors and the address)")
     parser.add_argument("--trust", action="store_true",
                         help="read --schnetpack files the restricted reader cannot map by unpickling them, which runs "
@@ -122,7 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         insight.errors.require("dash", "app", "The insight-app web workbench")
-        app = create_app(args.model, args.model_dir, args.device, args.schnetpack, args.trust)
+        app = create_app(args.model, args.model_dir, args.device, args.schnetpack, args.trust, args.property,
+                         args.energy_unit)
     except (insight.InsightError, ValueError) as err:
         print(f"insight-app: error: {err}", file=sys.stderr)
         return 2

@@ -26,7 +26,7 @@ from insight.data.registry import dataset_entry, load_dataset
 from insight.data.splits import random_split
 from insight.models.card import CARD_FILE, read_card
 from insight.models.files import WEIGHTS_FILE, list_pretrained, pretrained_aliases, pretrained_dir
-from insight.models.schnetpack import load_schnetpack
+from insight.models.schnetpack import load_schnetpack, unit_note
 
 from .jobs import Jobs
 
@@ -87,9 +87,13 @@ class Workbench:
     _stash: OrderedDict = field(default_factory=OrderedDict)
     _converted: dict = field(default_factory=dict)
 
-    def add_schnetpack(self, path: Path, trust: bool) -> str:
-        """Convert a SchNetPack model file once into a private folder and offer it as ``FILE (SchNetPack)``."""
-        model = load_schnetpack(path, trust=trust)
+    def add_schnetpack(self, path: Path, trust: bool, property: str | None = None,
+                       energy_unit: str | None = None) -> str:
+        """Convert a SchNetPack model file once into a private folder and offer it as ``FILE (SchNetPack)``; print
+        which output and energy unit it shows."""
+        model = load_schnetpack(path, trust=trust, property=property, energy_unit=energy_unit)
+        print(f"insight-app: {path.name}: SchNetPack {model.card.label}, output {model.card.target!r}, "
+              f"{unit_note(model)}", flush=True)
         folder = Path(tempfile.mkdtemp(prefix="insight-schnetpack-"))
         atexit.register(shutil.rmtree, folder, True)
         name = f"{path.name} (SchNetPack)"

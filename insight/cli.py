@@ -55,7 +55,9 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from .io import read
     from .models import load_model
 
-    model = load_model(args.model, device=args.device, trust=args.trust)
+    model = load_model(args.model, device=args.device, trust=args.trust, property=args.property,
+                       energy_unit=args.energy_unit)
+    _say_schnetpack_unit(model)
     structures = read(args.file, format=args.format, index=None)
     prediction = model.predict(structures, forces=args.forces)
     rows = []
@@ -74,6 +76,16 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     else:
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     return 0
+
+
+def _say_schnetpack_unit(model) -> None:
+    """A converted SchNetPack model: say which energy unit is used and where it comes from (files do not
+    record it)."""
+    if model.card.source.get("format") == "schnetpack":
+        from .models.schnetpack import unit_note
+
+        print(f"{model.card.source.get('file')}: {model.card.architecture} output {model.card.target!r}, "
+              f"{unit_note(model)}")
 
 
 def _parse_hyperparameters(pairs: Sequence[str]) -> dict:
@@ -172,8 +184,11 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
     model = load_schnetpack(args.file, trust=args.trust, property=args.property, energy_unit=args.energy_unit)
     save_model(model, args.output, model.card.replace(name=args.name or model.card.name))
-    print(f"{args.file} (SchNetPack SchNet, T={model.n_interactions}, cutoff {model.cutoff} Å) written to "
-          f"{args.output} in insight's format: load it with insight.load_model({str(args.output)!r}), no --trust needed")
+    _say_schnetpack_unit(model)
+    architecture = {"schnet": "SchNet", "painn": "PaiNN"}[model.architecture]
+    print(f"{args.file} (SchNetPack {architecture}, T={model.n_interactions}, cutoff {model.cutoff} Å) written to "
+          f"{args.output} in insight's format: load it with insight.load_model({str(args.output)!r}), no --trust "
+          "needed")
     return 0
 
 
@@ -235,6 +250,14 @@ def _cmd_data_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schnetpack_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--property", default=None,
+                        help="SchNetPack files: the output to use, e.g. energy_U0 (default: the model's only one)")
+    parser.add_argument("--energy-unit", default=None,
+                        help="SchNetPack files: its unit, e.g. kcal/mol (default: as the run's config.yaml beside the "
+                             "file records it, else eV, which is then said to be assumed)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="insight", description="Analyse what DTNN and SchNet models learned.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -258,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trust", action="store_true",
                    help="read a SchNetPack file the restricted reader cannot map by unpickling it (runs code from "
                         "it); trusted files only")
+    _schnetpack_output_options(p)
     p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser("train", help="train DTNN or SchNet (resumes if OUTPUT holds a run)")
@@ -295,14 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_train)
 
-    p = sub.add_parser("convert", help="convert a SchNetPack 2.x model file (best_model) to insight's safe format")
+    p = sub.add_parser("convert", help="convert a SchNetPack model file (best_model, 0.3 to 2.2; SchNet or PaiNN) to "
+                                       "insight's safe format")
     p.add_argument("file", help="SchNetPack model file, e.g. best_model")
     p.add_argument("--output", "-o", required=True, help="model folder to write")
     p.add_argument("--trust", action="store_true",
                    help="read a file the restricted reader cannot map by unpickling it, which runs code from it; "
                         "only for files you trust")
-    p.add_argument("--property", default="energy", help="the SchNetPack output to convert (default energy)")
-    p.add_argument("--energy-unit", default="eV", help="its unit (SchNetPack files do not say; default eV)")
+    _schnetpack_output_options(p)
     p.add_argument("--name", default=None, help="model name for the card")
     p.set_defaults(func=_cmd_convert)
 

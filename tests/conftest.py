@@ -22,10 +22,13 @@ def _randomize_output_scaling(model: insight.AtomisticModel, seed: int) -> insig
 
 
 def small_model(kind: str, periodic: bool = False, seed: int = 0) -> insight.AtomisticModel:
-    """A small random model in float64: ``kind`` is "schnet" or "dtnn"."""
+    """A small random model in float64: ``kind`` is "schnet", "dtnn" or "painn" (which always has a cutoff)."""
     torch.manual_seed(seed)
     cutoff = dict(cutoff=4.0, cosine_cutoff=True) if periodic else {}
-    if kind == "schnet":
+    if kind == "painn":
+        model = insight.PaiNN(n_features=8, n_interactions=2, n_output_hidden=6, cutoff=4.0, rbf_stop=4.0,
+                              rbf_spacing=0.4, rbf_gamma=3.0)
+    elif kind == "schnet":
         model = insight.SchNet(
             n_features=16, n_filters=16, n_interactions=2, n_output_hidden=8, neighbor_average=periodic, **cutoff
         )
@@ -34,12 +37,12 @@ def small_model(kind: str, periodic: bool = False, seed: int = 0) -> insight.Ato
     return _randomize_output_scaling(model, seed).double().eval()
 
 
-@pytest.fixture(params=["schnet", "dtnn"])
+@pytest.fixture(params=["schnet", "dtnn", "painn"])
 def molecular_model(request) -> insight.AtomisticModel:
     return small_model(request.param)
 
 
-@pytest.fixture(params=["schnet", "dtnn"])
+@pytest.fixture(params=["schnet", "dtnn", "painn"])
 def periodic_model(request) -> insight.AtomisticModel:
     return small_model(request.param, periodic=True)
 

@@ -221,3 +221,33 @@ def test_a_row_of_the_largest_errors_shows_its_molecule_and_tabs_clear_highlight
     assert accuracy.view_row(bench, {"row": 0}, [{"row": 5}], "schnet-mp")[0] is no_update  # not a QM9 model
     assert view.clear_highlight("rings") == []
     assert rings.select_clicked_row(bench, {"row": 3, "column": 1}) == [3]
+
+
+def test_a_schnetpack_painn_file_opens_in_every_tab_that_applies(capsys):
+    """A converted PaiNN (SchNetPack 2.2) drives the molecular tabs; the dataset tabs say plainly why not."""
+    from pathlib import Path
+
+    own = Workbench(device="cpu", default=QM9_MODEL)
+    name = own.add_schnetpack(Path(__file__).parent / "data" / "schnetpack" / "2.2.0-painn.pt", trust=False)
+    printed = capsys.readouterr().out
+    assert "output 'energy_U0'" in printed and "eV assumed" in printed
+    assert any("PaiNN" in o["label"] and "eV assumed" in o["label"] for o in own.model_options()
+               if o["value"] == name)
+    data = _json("ethanol")
+    rows, _, _, summary, _ = partition.energy_table(own, data, name, [])
+    assert len(rows) == 9 and "eV" in summary
+    figure, _, shown, _, _ = potential.potential(own, data, name, "H", 3.8, potential.TAB, None)
+    assert figure.data[shown["trace"]].name == "potential"
+    figure, _, status, _ = sensitivity.pair_curve(own, [0, 1], name, sensitivity.TAB, data)
+    assert len(figure.data) == 2
+    oxygen = int(np.flatnonzero(np.array(data["numbers"]) == 8)[0])
+    figure, *_ = alchemy.run_path(own, alchemy.RUN, 1, None, data, name, [oxygen], "N", [], 3, "fixed")
+    assert len(figure.data) == 1
+    options, _ = filters.block_choices(own, name)
+    assert len(options) == 2
+    assert filters.filters(own, name, 0, 10, filters.TAB, data)[0].data
+    assert embeddings.embeddings(own, name, embeddings.TAB)[0].data
+    with pytest.raises(components.UserError, match="trained on QM9"):
+        rings.ranking(own, name, rings.TAB, None)
+    with pytest.raises(components.UserError, match="QM9 or FLLA"):
+        accuracy.accuracy(own, name, accuracy.TAB, None)

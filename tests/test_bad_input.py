@@ -53,7 +53,7 @@ CARD_CASES = {
     "negative cutoff": (lambda c: c["hyperparameters"].update(cutoff=-5.0), "cutoff must be a positive number"),
     "a million Gaussians": (lambda c: c["hyperparameters"].update(rbf_spacing=1e-5), "Gaussians"),
     "architecture missing": (lambda c: c.pop("architecture"), "no 'architecture'"),
-    "unknown architecture": (lambda c: c.update(architecture="painn"), "unknown architecture 'painn'"),
+    "unknown architecture": (lambda c: c.update(architecture="mace"), "unknown architecture 'mace'"),
     "format version as a word": (lambda c: c.update(format_version="one"), "format_version must be a whole number"),
     "a future format version": (lambda c: c.update(format_version=99), "update insight"),
     "not an insight card": (lambda c: c.update(format="something"), "not an insight model card"),

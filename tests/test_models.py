@@ -36,12 +36,12 @@ def test_permutation_within_a_mixed_batch(molecular_model):
 # -- forces and contributions ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+@pytest.mark.parametrize("kind", ["schnet", "dtnn", "painn"])
 def test_forces_equal_minus_finite_difference_gradient_molecule(kind):
     insight.testing.assert_forces_are_energy_gradient(small_model(kind), insight.from_smiles("CC=O"), atol=1e-7)
 
 
-@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+@pytest.mark.parametrize("kind", ["schnet", "dtnn", "painn"])
 def test_forces_equal_minus_finite_difference_gradient_crystal(kind):
     insight.testing.assert_forces_are_energy_gradient(small_model(kind, periodic=True), random_crystal(), atol=1e-7)
 
@@ -62,7 +62,8 @@ def test_representations_after_every_pass(molecular_model):
     batch = molecular_model.batch(aspirin())
     out = molecular_model(batch)
     assert len(out.representations) == molecular_model.n_interactions + 1
-    assert torch.equal(out.representations[0], molecular_model.embedding_matrix[batch.numbers])
+    assert torch.equal(out.representations[0],
+                       molecular_model.initial_state(molecular_model.embedding_matrix[batch.numbers]))
     # The output network applied to the last representation gives the contributions (Eq. 3.8).
     torch.testing.assert_close(out.contributions, molecular_model.readout(out.representations[-1], batch.numbers))
 
@@ -159,7 +160,7 @@ def test_batched_probe_equals_probe_by_hand_crystal(periodic_model):
 
 
 @pytest.mark.parametrize("periodic", [False, True], ids=["molecule", "crystal"])
-@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+@pytest.mark.parametrize("kind", ["schnet", "dtnn", "painn"])
 def test_tabulated_probe_equals_exact_probe(kind, periodic):
     """The distance table changes probe energies by less than 1e-6 of their scale."""
     model = small_model(kind, periodic=periodic)
@@ -177,7 +178,7 @@ def test_tabulated_probe_equals_exact_probe(kind, periodic):
 
 
 @pytest.mark.parametrize("periodic", [False, True], ids=["molecule", "crystal"])
-@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+@pytest.mark.parametrize("kind", ["schnet", "dtnn", "painn"])
 def test_tabulated_prediction_equals_exact_prediction(kind, periodic):
     """predict(tabulate=True) changes energies and contributions by less than 1e-6 of their scale."""
     model = small_model(kind, periodic=periodic)
@@ -196,7 +197,7 @@ def test_probe_representations_for_every_pass(molecular_model):
     points = np.array([[0.0, 0.0, 5.0], [1.0, 2.0, 3.0]])
     omega, reps = molecular_model.probe(aspirin(), points, "H", return_representations=True)
     assert len(reps) == molecular_model.n_interactions + 1
-    assert reps[-1].shape == (2, molecular_model.config.n_features)
+    assert reps[-1].shape == (2, molecular_model.n_state)
     numbers = torch.ones(2, dtype=torch.long)
     torch.testing.assert_close(omega, molecular_model.readout(reps[-1], numbers))
 
@@ -204,7 +205,7 @@ def test_probe_representations_for_every_pass(molecular_model):
 # -- model files ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind,periodic", [("schnet", False), ("dtnn", False), ("schnet", True)])
+@pytest.mark.parametrize("kind,periodic", [("schnet", False), ("dtnn", False), ("schnet", True), ("painn", True)])
 def test_save_load_round_trip_gives_identical_outputs(tmp_path, kind, periodic):
     model = small_model(kind, periodic=periodic)
     structure = random_crystal() if periodic else aspirin()
@@ -347,7 +348,7 @@ def test_windowed_and_dense_training_take_the_same_first_50_steps_in_float32():
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+@pytest.mark.parametrize("kind", ["schnet", "dtnn", "painn"])
 def test_tabulated_filters_at_any_distance_equal_the_exact_ones(kind, dtype):
     """Regression: in float32 the table's last rows were indexed past its end (probes or atoms 30-40 Å away)."""
     model = small_model(kind).to(dtype)

@@ -146,16 +146,16 @@ def test_a_file_with_the_users_own_classes_needs_trust(tmp_path):
 
 
 def test_unsupported_models_name_the_part(tmp_path):
-    painn = spk.model.NeuralNetworkPotential(
-        representation=spk.representation.PaiNN(n_atom_basis=8, n_interactions=1,
-                                                radial_basis=spk.nn.GaussianRBF(n_rbf=10, cutoff=5.0),
-                                                cutoff_fn=spk.nn.CosineCutoff(5.0)),
+    so3net = spk.model.NeuralNetworkPotential(
+        representation=spk.representation.SO3net(n_atom_basis=8, n_interactions=1, lmax=1,
+                                                 radial_basis=spk.nn.GaussianRBF(n_rbf=10, cutoff=5.0),
+                                                 cutoff_fn=spk.nn.CosineCutoff(5.0)),
         input_modules=[spk.atomistic.PairwiseDistances()],
         output_modules=[spk.atomistic.Atomwise(n_in=8, output_key="energy")])
-    with pytest.raises(UnsupportedSchNetPackModel, match="PaiNN"):
-        from_schnetpack(painn)
-    torch.save(painn, tmp_path / "best_model")  # the restricted reader says so before anyone is asked to trust it
-    with pytest.raises(UnsupportedSchNetPackModel, match="SchNetPack PaiNN model"):
+    with pytest.raises(UnsupportedSchNetPackModel, match="SO3net"):
+        from_schnetpack(so3net)
+    torch.save(so3net, tmp_path / "best_model")  # the restricted reader says so before anyone is asked to trust it
+    with pytest.raises(UnsupportedSchNetPackModel, match="SchNetPack SO3net model"):
         insight.models.schnetpack.load_schnetpack(tmp_path / "best_model")
     model = spk_model()
     model.output_modules.append(spk.atomistic.DipoleMoment(n_in=16))

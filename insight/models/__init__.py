@@ -1,4 +1,4 @@
-"""DTNN and SchNet, and their model files."""
+"""DTNN, SchNet and PaiNN, and their model files."""
 
 from .base import AtomisticModel, ModelOutput, PairGeometry, Prediction, UnknownElementError
 from .card import ModelCard, ThesisReference, TrainingRecord, read_card, write_card
@@ -13,6 +13,7 @@ from .files import (
     pretrained_cards,
     save_model,
 )
+from .painn import PaiNN, PaiNNConfig
 from .schnet import SchNet, SchNetConfig
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "ModelCard",
     "ModelFileError",
     "ModelOutput",
+    "PaiNN",
+    "PaiNNConfig",
     "PairGeometry",
     "Prediction",
     "SchNet",

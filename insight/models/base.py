@@ -44,7 +44,8 @@ class ModelOutput:
     contributions
         Atom-wise ``E_i``, ``(n_atoms,)``; they pool (sum or mean) to ``energy``.
     representations
-        ``[x^(0), ..., x^(T)]``, each ``(n_atoms, n_features)``.
+        ``[x^(0), ..., x^(T)]``, each ``(n_atoms, n_features)`` (PaiNN: ``(n_atoms, 4 n_features)``, the scalars
+        then the vector components, see :class:`~insight.models.painn.PaiNN`).
     forces
         ``-dE/dr`` in energy unit per Å, ``(n_atoms, 3)``, when asked for.
     """
@@ -65,7 +66,8 @@ class PairGeometry:
     ``mirrored``: the second half of the pairs mirrors the first, so distance
     features are computed for the first half only. ``dense_senders``: the
     pairs are every receiver with each of that many senders, receiver-major,
-    in sender order (probes around a molecule); ``idx_i``/``idx_j`` are then unused.
+    in sender order (probes around a molecule); ``idx_i``/``idx_j`` are then unused. ``directions``: unit
+    vectors from receiver to sender, ``(n_pairs, 3)``, for models that use them (PaiNN).
     """
 
     idx_i: torch.Tensor
@@ -75,6 +77,7 @@ class PairGeometry:
     weights: torch.Tensor | None = None
     mirrored: bool = False
     dense_senders: int | None = None
+    directions: torch.Tensor | None = None
 
     def count(self) -> torch.Tensor:
         """Number of senders of each receiver, ``(n_receivers,)``."""
@@ -144,7 +147,7 @@ def structure_list(structures: Structure | Sequence[Structure]) -> list[Structur
 
 
 class AtomisticModel(nn.Module):
-    """Base class of DTNN and SchNet.
+    """Base class of DTNN, SchNet and PaiNN.
 
     Subclasses set ``architecture`` and implement :meth:`pair_features`,
     :meth:`interact`, :meth:`atomwise_output` and :meth:`filters`.
@@ -156,6 +159,8 @@ class AtomisticModel(nn.Module):
     #: :func:`~insight.models.layers.windowed_linear`): the same pair features to round-off, several times
     #: cheaper. ``False`` gives the dense expansion of the thesis (also used, automatically, to train on forces).
     windowed_expansion: bool = True
+    #: The passes read the direction of each pair, not only its distance (PaiNN's vector features).
+    uses_directions: ClassVar[bool] = False
 
     def __init__(self, config: Any):
         super().__init__()
@@ -195,6 +200,15 @@ class AtomisticModel(nn.Module):
     ) -> torch.Tensor:
         """Representation of the receivers after pass ``t`` (0-based): ``x^(t+1)``."""
         raise NotImplementedError
+
+    @property
+    def n_state(self) -> int:
+        """Numbers per atom in a representation ``x^(t)`` (``n_features``; PaiNN adds its vector features)."""
+        return self.config.n_features
+
+    def initial_state(self, x0: torch.Tensor) -> torch.Tensor:
+        """The state before the first pass from the embeddings ``x0`` (PaiNN appends zero vector features)."""
+        return x0
 
     def atomwise_output(self, x: torch.Tensor) -> torch.Tensor:
         """The output network ``o(x)`` giving the scaled contribution ``E_hat``, shape ``(n,)``."""
@@ -278,8 +292,8 @@ class AtomisticModel(nn.Module):
             features = half if getattr(self, "half_pair_features", False) else _repeat_twice(half)
         else:
             features = features_of(pairs.distances)
-        representations = [x0]
-        x = x0
+        x = self.initial_state(x0)
+        representations = [x]
         for t in range(self.n_interactions):
             x = self.interact(t, x, x, pairs, features)
             representations.append(x)
@@ -322,13 +336,20 @@ class AtomisticModel(nn.Module):
         positions = batch.positions
         if forces and not positions.requires_grad:
             positions = positions.detach().requires_grad_(True)
+        directions = None
         if batch.mirrored:
             half = len(batch.idx_i) // 2
             vectors = positions[batch.idx_j[:half]] - positions[batch.idx_i[:half]] + batch.offsets[:half]
-            distances = torch.linalg.vector_norm(vectors, dim=1).repeat(2)
+            distances = torch.linalg.vector_norm(vectors, dim=1)
+            if self.uses_directions:
+                directions = vectors / distances[:, None]
+                directions = torch.cat([directions, -directions])
+            distances = distances.repeat(2)
         else:
             vectors = positions[batch.idx_j] - positions[batch.idx_i] + batch.offsets
             distances = torch.linalg.vector_norm(vectors, dim=1)
+            if self.uses_directions:
+                directions = vectors / distances[:, None]
         pairs = PairGeometry(
             idx_i=batch.idx_i,
             idx_j=batch.idx_j,
@@ -336,6 +357,7 @@ class AtomisticModel(nn.Module):
             n_receivers=int(batch.numbers.shape[0]),
             weights=None if atom_weights is None else atom_weights[batch.idx_j],
             mirrored=batch.mirrored,
+            directions=directions,
         )
         x0 = self.embedding(batch.numbers) if embeddings is None else embeddings
         # Training on forces differentiates the forces again: the windowed expansion has no second derivative.
@@ -519,15 +541,22 @@ class AtomisticModel(nn.Module):
         for k, start in enumerate(range(0, n_points, chunk_size)):
             stop = min(start + chunk_size, n_points)
             if dense:
-                distances = torch.cdist(points_t[start:stop], batch.positions).reshape(-1)
+                if self.uses_directions:
+                    vectors = (batch.positions[None] - points_t[start:stop, None]).reshape(-1, 3)
+                    distances = torch.linalg.vector_norm(vectors, dim=1)
+                else:
+                    distances = torch.cdist(points_t[start:stop], batch.positions).reshape(-1)
                 geometry = PairGeometry(None, None, distances, stop - start, dense_senders=len(structure))
             else:
                 lo, hi = int(bounds[k]), int(bounds[k + 1])
                 sel_i, sel_j = idx_i[lo:hi] - start, idx_j[lo:hi]
                 vectors = batch.positions[sel_j] + offsets[lo:hi] - points_t[start:stop][sel_i]
                 geometry = PairGeometry(sel_i, sel_j, torch.linalg.vector_norm(vectors, dim=1), stop - start)
+            if self.uses_directions:  # a probe on a nucleus has no direction to it: 0, not 0/0
+                length = geometry.distances[:, None]
+                geometry.directions = torch.where(length > 0, vectors / length.clamp(min=1e-12), 0.0)
             features = features_of(geometry.distances)
-            x = x_probe0.expand(stop - start, -1)
+            x = self.initial_state(x_probe0.expand(stop - start, -1))
             representations[0].append(x)
             for t in range(self.n_interactions):
                 x = self.interact(t, x, atom_representations[t], geometry, features)

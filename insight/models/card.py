@@ -192,10 +192,12 @@ class ModelCard:
     @property
     def label(self) -> str:
         """One line for pickers and tables: ``schnet-qm9-t6 (SchNet, T=6, test MAE 0.57 kcal/mol)``."""
-        architecture = {"schnet": "SchNet", "dtnn": "DTNN"}.get(self.architecture, self.architecture)
+        architecture = {"schnet": "SchNet", "dtnn": "DTNN", "painn": "PaiNN"}.get(self.architecture, self.architecture)
         text = f"{self.name} ({architecture}, T={self.n_interactions}"
         if self.test_mae is not None:
             text += f", test MAE {self.test_mae:.2f} {self.energy_unit}"
+        if self.source.get("energy_unit") == "assumed":
+            text += f", {self.energy_unit} assumed"
         return text + ")"
 
     def element_list(self) -> str:

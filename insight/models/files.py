@@ -22,10 +22,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from ..data.registry import dataset_entry
-from ..errors import ModelFileError
+from ..errors import ArgumentError, ModelFileError
 from .base import AtomisticModel
 from .card import CARD_FILE, FORMAT, ModelCard, read_card, write_card
 from .dtnn import DTNN
+from .painn import PaiNN
 from .schnet import SchNet
 from .schnetpack import load_schnetpack
 
@@ -42,7 +43,7 @@ __all__ = [
     "save_model",
 ]
 
-ARCHITECTURES: dict[str, type[AtomisticModel]] = {"schnet": SchNet, "dtnn": DTNN}
+ARCHITECTURES: dict[str, type[AtomisticModel]] = {"schnet": SchNet, "dtnn": DTNN, "painn": PaiNN}
 WEIGHTS_FILE = "weights.safetensors"
 ALIASES_FILE = "aliases.json"
 SPLIT_FILE = "split.npz"
@@ -97,7 +98,7 @@ def _check_hyperparameters(architecture: str, hyperparameters: dict[str, Any]) -
 
 
 def build_model(architecture: str, hyperparameters: dict[str, Any]) -> AtomisticModel:
-    """An untrained model of the given architecture (``"schnet"`` or ``"dtnn"``)."""
+    """An untrained model of the given architecture (``"schnet"``, ``"dtnn"`` or ``"painn"``)."""
     if architecture not in ARCHITECTURES:
         raise ModelFileError(f"unknown architecture {architecture!r}; insight knows {sorted(ARCHITECTURES)}")
     cls = ARCHITECTURES[architecture]
@@ -214,9 +215,9 @@ def _check_card_against_model(card: ModelCard, model: AtomisticModel, where: Pat
 
 def load_model(
     name_or_path: str | os.PathLike, device: str | torch.device | None = None, dtype: torch.dtype | None = None,
-    trust: bool = False,
+    trust: bool = False, property: str | None = None, energy_unit: str | None = None,
 ) -> AtomisticModel:
-    """Load a bundled model by name, a model folder by path, or a SchNetPack 2.x model file.
+    """Load a bundled model by name, a model folder by path, or a SchNetPack model file (0.3 to 2.2).
 
     Parameters
     ----------
@@ -229,8 +230,12 @@ def load_model(
     dtype
         Optional floating-point type, e.g. ``torch.float64`` for finite differences.
     trust
-        Allow reading a SchNetPack file, a pickle that runs code when loaded.
-        Our own format never needs it.
+        Unpickle a SchNetPack file that the restricted reader cannot map, which runs code from it (see
+        :func:`~insight.models.schnetpack.load_schnetpack`). Our own format never needs it.
+    property, energy_unit
+        For SchNetPack files: the output to convert (e.g. ``"energy_U0"``; default: the only one) and its unit
+        (default: as the training run's ``config.yaml`` records it, else eV, which ``model.card.source`` then
+        calls assumed). Model folders have one output with its unit on the card.
 
     Returns
     -------
@@ -242,11 +247,14 @@ def load_model(
         if not _looks_like_torch_file(path):
             raise ModelFileError(f"{path} is neither a model folder (card.json + weights.safetensors) nor a "
                                  "SchNetPack model file; give a bundled name (insight models) or a model folder")
-        model = load_schnetpack(path, trust=trust)
+        model = load_schnetpack(path, trust=trust, property=property, energy_unit=energy_unit)
         if dtype is not None:
             model = model.to(dtype)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         return model.to(device).eval()
+    if property is not None or energy_unit is not None:
+        raise ArgumentError("property= and energy_unit= choose a SchNetPack file's output; an insight model has one, "
+                            "whose unit its card gives")
     folder = resolve_model_folder(name_or_path)
     card_path, weights_path = folder / CARD_FILE, folder / WEIGHTS_FILE
     if not card_path.is_file() or not weights_path.is_file():

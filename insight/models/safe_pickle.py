@@ -7,7 +7,8 @@ model file can run any code. This reader resolves those names through an allow-l
   the storages that ``torch.load`` reads itself;
 - plain containers (``OrderedDict``, ``set``), dtypes, devices and NumPy arrays are built as such;
 - every class or function of SchNetPack and of ``torch.nn`` becomes an inert :class:`Record`: its attributes are
-  kept, none of its code is imported or run (SchNetPack need not be installed);
+  kept, none of its code is imported or run (SchNetPack need not be installed); so does ``functools.partial``,
+  with which SchNetPack 0.3 and 1.x keep their initializers;
 - any other name is refused, with the name, before anything is called.
 
 The result is a tree of records whose attributes mirror the modules (``record.representation.interactions[0]
@@ -139,7 +140,10 @@ class _SafeUnpickler(pickle.Unpickler):
         found = _SafeUnpickler._table.get((module, name))
         if found is not None:
             return found
-        if any(module == package or module.startswith(package + ".") for package in INERT_PACKAGES):
+        # functools.partial: SchNetPack 0.3 and 1.x keep initializers as partials (zeros_initializer); kept as a
+        # record like the function it wraps, never called.
+        if any(module == package or module.startswith(package + ".") for package in INERT_PACKAGES) or \
+                (module, name) == ("functools", "partial"):
             return _record_class(module, name)
         raise UnsafePickleError(
             f"the file asks to run {module}.{name}, which a model file does not need; refused, and nothing from "
