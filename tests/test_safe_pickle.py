@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import os
 import subprocess
+import sys
 
 import pytest
 import torch
@@ -73,3 +74,26 @@ def test_files_that_are_not_pickles_are_named(tmp_path):
         safe_load(tmp_path / "notes.txt")
     with pytest.raises(insight.ModelFileError, match="no such file"):
         safe_load(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("function", [os.system, builtins.exec, subprocess.check_call, torch.load])
+def test_a_malicious_pickle_runs_nothing_even_when_trusted(tmp_path, function):
+    """trust=True imports a file's own classes, but the standard library's commands and code, and torch's and
+    NumPy's loaders, are still refused by name: whatever the options, the payload does not run."""
+    from insight.models.safe_pickle import trusted_load
+
+    marker = tmp_path / "marker"
+    arguments = {os.system: (f"touch {marker}",), builtins.exec: (f"open({str(marker)!r}, 'w').write('ran')",),
+                 subprocess.check_call: (["touch", str(marker)],), torch.load: (str(tmp_path / "other"),)}[function]
+    path = tmp_path / "best_model"
+    torch.save({"model": _Payload(function, *arguments)}, path)
+    with pytest.raises(UnsafePickleError, match="refused even though the file is trusted"):
+        trusted_load(path)
+    for trust in (False, True):
+        with pytest.raises(UnsafePickleError):
+            insight.load_model(path, trust=trust)
+    if function is os.system:  # and on the command line
+        refused = subprocess.run([sys.executable, "-m", "insight.cli", "convert", str(path), "-o",
+                                  str(tmp_path / "out"), "--trust"], capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 2 and "refused" in refused.stderr
+    assert not marker.exists()

@@ -26,7 +26,7 @@ from torch import nn
 
 from ..errors import ArgumentError
 from .base import AtomisticModel, PairGeometry
-from .layers import Dense, scatter_sum
+from .layers import Dense
 from .schnet import ACTIVATIONS
 
 __all__ = ["PaiNN", "PaiNNConfig"]
@@ -88,26 +88,37 @@ class PaiNNMessage(nn.Module):
         self.context = nn.Sequential(Dense(n_features, n_features, activation=ACTIVATIONS[activation]()),
                                      Dense(n_features, 3 * n_features))
 
-    def forward(self, q_receivers, mu_receivers, q_senders, mu_senders, filters, pairs: PairGeometry):
-        n_features = q_receivers.shape[1]
-        context = self.context(q_senders)
+    def forward(self, x_receivers, x_senders, filters, pairs: PairGeometry, senders_have_vectors: bool = True):
+        """States ``[q | mu]`` of the receivers after the messages of the senders; ``senders_have_vectors=False``
+        (the first pass, where every ``mu`` is still zero) skips the ``dmu_mu * mu_j`` term."""
+        n_features = filters.shape[-1] // 3
+        context = self.context(x_senders[:, :n_features])
         if pairs.dense_senders is not None:
             n_senders = pairs.dense_senders
             messages = filters.view(pairs.n_receivers, n_senders, -1) * context
             if pairs.weights is not None:
                 messages = messages * pairs.weights.view(pairs.n_receivers, n_senders, 1)
             dq, dmu_r, dmu_mu = messages.split(n_features, dim=-1)
-            directions = pairs.directions.view(pairs.n_receivers, n_senders, 3, 1)
-            dmu = dmu_r.unsqueeze(2) * directions + dmu_mu.unsqueeze(2) * mu_senders
-            return q_receivers + dq.sum(1), mu_receivers + dmu.sum(1)
-        messages = context.index_select(0, pairs.idx_j) * filters
+            dmu = dmu_r.unsqueeze(2) * pairs.directions.view(pairs.n_receivers, n_senders, 3, 1)
+            if senders_have_vectors:
+                dmu = dmu + dmu_mu.unsqueeze(2) * x_senders[:, n_features:].reshape(1, n_senders, 3, n_features)
+            update = torch.cat([dq, dmu.flatten(2)], dim=-1).sum(1)
+            return x_receivers + update
+        gathered = context.index_select(0, pairs.idx_j)
+        if pairs.mirrored and 2 * filters.shape[0] == gathered.shape[0]:
+            # Filters of the first half only: both directions of a pair share them (no copy for the second half).
+            messages = (gathered.view(2, filters.shape[0], gathered.shape[1]) * filters).view(gathered.shape)
+        else:
+            messages = gathered * filters
         if pairs.weights is not None:
             messages = messages * pairs.weights[:, None]
         dq, dmu_r, dmu_mu = messages.split(n_features, dim=-1)
-        dmu = dmu_r.unsqueeze(1) * pairs.directions.unsqueeze(2) + dmu_mu.unsqueeze(1) * mu_senders.index_select(
-            0, pairs.idx_j)
-        return (q_receivers + scatter_sum(dq, pairs.idx_i, pairs.n_receivers),
-                mu_receivers + scatter_sum(dmu, pairs.idx_i, pairs.n_receivers))
+        dmu = dmu_r.unsqueeze(1) * pairs.directions.unsqueeze(2)
+        if senders_have_vectors:
+            mu_senders = x_senders[:, n_features:].index_select(0, pairs.idx_j).view(-1, 3, n_features)
+            dmu = torch.addcmul(dmu, dmu_mu.unsqueeze(1), mu_senders)
+        # One scatter for scalars and vectors: the message rows have the state's layout.
+        return x_receivers.index_add(0, pairs.idx_i, torch.cat([dq, dmu.flatten(1)], dim=1))
 
 
 class PaiNNUpdate(nn.Module):
@@ -134,6 +145,8 @@ class PaiNN(AtomisticModel):
     architecture = "painn"
     Config = PaiNNConfig
     uses_directions = True
+    #: Messages take the filters of the first half of a mirrored pair list (no copy for the second half).
+    half_pair_features = True
 
     def __init__(self, config: PaiNNConfig | None = None, **overrides):
         config = config or PaiNNConfig(**overrides)
@@ -173,11 +186,10 @@ class PaiNN(AtomisticModel):
         return filters.split(3 * self.config.n_features, dim=1)
 
     def interact(self, t, x_receivers, x_senders, pairs, features):
-        q, mu = self.split_state(x_receivers)
-        q_senders, mu_senders = self.split_state(x_senders)
-        q, mu = self.messages[t](q, mu, q_senders, mu_senders, features[t], pairs)
-        q, mu = self.updates[t](q, mu)
-        return torch.cat([q, mu.reshape(len(q), -1)], dim=1)
+        # Every state entering the first pass is an initial state (embeddings and zero vectors), probes included.
+        x = self.messages[t](x_receivers, x_senders, features[t], pairs, senders_have_vectors=t > 0)
+        q, mu = self.updates[t](*self.split_state(x))
+        return torch.cat([q, mu.flatten(1)], dim=1)
 
     def atomwise_output(self, x: torch.Tensor) -> torch.Tensor:
         return self.output_network(x[:, : self.config.n_features]).squeeze(-1)

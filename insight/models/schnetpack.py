@@ -86,9 +86,13 @@ def load_schnetpack(path: str | os.PathLike, trust: bool = False, property: str 
                 f"{err}); if you trust the file, load it with trust=True (command line: --trust)") from err
         source = {"format": "schnetpack", "file": path.name, "read": "restricted reader, no code from the file run"}
     else:
+        from .safe_pickle import UnsafePickleError, trusted_load
+
         spk = _import_schnetpack()
         try:
-            model = torch.load(path, map_location="cpu", weights_only=False)
+            model = trusted_load(path)
+        except (UnsafePickleError, ModelFileError):
+            raise
         except Exception as err:  # noqa: BLE001 - any unpickling failure: say which file and why
             raise ModelFileError(f"cannot read {path} as a SchNetPack model ({type(err).__name__}: {err})") from err
         property = property or _only_output(model)
