@@ -284,8 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     _schnetpack_output_options(p)
     p.set_defaults(func=_cmd_predict)
 
-    p = sub.add_parser("train", help="train DTNN or SchNet (resumes if OUTPUT holds a run)")
-    p.add_argument("architecture", choices=["schnet", "dtnn"])
+    p = sub.add_parser("train", help="train DTNN, SchNet or PaiNN (resumes if OUTPUT holds a run)")
+    p.add_argument("architecture", choices=["schnet", "dtnn", "painn"])
     p.add_argument("--output", "-o", required=True, help="run folder (checkpoint, log.csv, best/)")
     p.add_argument("--interactions", "-T", type=int, default=None, help="number of interaction passes T")
     p.add_argument("--set", nargs="*", metavar="NAME=VALUE", help="other hyperparameters, e.g. cutoff=5.0")

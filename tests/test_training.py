@@ -60,12 +60,16 @@ def test_packed_batches_equal_collated_structures(qm9_head):
     torch.testing.assert_close(targets, torch.as_tensor(qm9_head.target("U0")[rows]))
 
 
-def _tiny_run(qm9_head, output, max_epochs):
+TINY = {"dtnn": dict(n_features=8, n_factors=8, n_interactions=1, n_output_hidden=4),
+        "painn": dict(n_features=8, n_interactions=1, n_output_hidden=4)}
+
+
+def _tiny_run(qm9_head, output, max_epochs, architecture="dtnn"):
     data = PackedStructures(qm9_head.numbers, qm9_head.positions, qm9_head.offsets, qm9_head.target("U0"), None)
     split = qm9_split(len(qm9_head), 28, 6, seed=0)
     config = TrainingConfig(
-        architecture="dtnn",
-        hyperparameters=dict(n_features=8, n_factors=8, n_interactions=1, n_output_hidden=4),
+        architecture=architecture,
+        hyperparameters=TINY[architecture],
         n_train=28,
         n_validation=6,
         batch_size=7,
@@ -77,8 +81,9 @@ def _tiny_run(qm9_head, output, max_epochs):
     return best, data, split
 
 
-def test_training_lowers_the_loss(qm9_head, tmp_path):
-    _tiny_run(qm9_head, tmp_path / "run", max_epochs=8)
+@pytest.mark.parametrize("architecture", ["dtnn", "painn"])
+def test_training_lowers_the_loss(qm9_head, tmp_path, architecture):
+    _tiny_run(qm9_head, tmp_path / "run", max_epochs=8, architecture=architecture)
     log = np.genfromtxt(tmp_path / "run" / "log.csv", delimiter=",", names=True)
     assert log["val_mae"][-1] < log["val_mae"][0]
     assert log["train_rmse"][-1] < log["train_rmse"][0]
