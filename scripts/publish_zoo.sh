@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Publishes the runs of scripts/train_zoo.sh into pretrained/ with their model cards (test errors on the
 # recorded test split, evaluated here). Each group is skipped where its run or data is missing.
-#   bash scripts/publish_zoo.sh qm9 | dtnn-repeats | md | md-dtnn
+#   bash scripts/publish_zoo.sh qm9 | dtnn-repeats | ladder | md | md-dtnn
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .venv/bin/activate
@@ -66,8 +66,20 @@ case "${1:-}" in
                 "DTNN (T=$t) on energies of 1,000 frames of $(md_trajectory benzene), for Fig. 3.15."
         done
         ;;
+    ladder)  # Fig. 4.6: the equal-budget T ladder of train_zoo.sh ladder (each run published once it has finished)
+        for t in 1 2 3 6; do
+            publish "schnet-qm9-f30-T$t" "schnet-qm9-f30-t$t" \
+                "SchNet (T=$t, F=30, 60 filters, no cutoff) on QM9 U0, 110k training molecules: the T ladder of Fig. 4.6, every T with the same budget." \
+                --note "Learning rate 5e-4 decaying linearly to 0 at the end of a 2 h budget, validating and publishing an exponential moving average of the weights (decay 0.999)."
+        done
+        for t in 1 2; do
+            publish "dtnn-qm9-ladder-T$t" "dtnn-qm9-ladder-t$t" \
+                "DTNN (T=$t) on QM9 U0, 100k training molecules: the DTNN rungs of the equal-budget T ladder." \
+                --note "Learning rate 1e-3 decaying linearly to 0 at the end of a 2 h budget, validating and publishing an exponential moving average of the weights (decay 0.999)."
+        done
+        ;;
     *)
-        echo "usage: bash scripts/publish_zoo.sh qm9|dtnn-repeats|md|md-dtnn" >&2
+        echo "usage: bash scripts/publish_zoo.sh qm9|dtnn-repeats|ladder|md|md-dtnn" >&2
         exit 2
         ;;
 esac

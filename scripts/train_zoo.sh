@@ -5,6 +5,7 @@
 #   bash scripts/train_zoo.sh flagship   # SchNet T=6 continued (warm restart of the budget decay, EMA)
 #   bash scripts/train_zoo.sh dtnn-repeats  # Fig. 3.9: DTNN T=3 on split seeds 1 and 2
 #   bash scripts/train_zoo.sh ladder     # Fig. 4.6: SchNet F=30 T=1,2,3,6 and DTNN T=1,2, equal budgets
+#   LADDER_SCHNET_T= bash scripts/train_zoo.sh ladder   # its DTNN half only; LADDER_DTNN_T= its SchNet half (two lanes)
 #   bash scripts/train_zoo.sh ema-compare  # SchNet T=3 for 30 min with and without EMA (same seed and split)
 #   bash scripts/train_zoo.sh dtnn3      # DTNN T=3 only, to HOURS_DTNN_T3 (default 4 h in all)
 #   bash scripts/train_zoo.sh md         # GFN2-xTB MD data and the MD models of issue 7
@@ -59,11 +60,11 @@ case "${1:-}" in
         done
         ;;
     ladder)  # issue 14, Fig. 4.6: SchNet F=30 (60 filters) T = 1, 2, 3, 6 and DTNN T = 1, 2, the same budget each
-        for t in ${LADDER_SCHNET_T:-1 2 3 6}; do
+        for t in ${LADDER_SCHNET_T-1 2 3 6}; do  # LADDER_SCHNET_T= (empty): none
             SCHEDULE=budget train "schnet-qm9-f30-T$t" schnet -T "$t" --set n_features=30 n_filters=60 \
                 "${schnet_protocol[@]}" --ema 0.999 --hours "${HOURS_LADDER:-2.0}"
         done
-        for t in ${LADDER_DTNN_T:-1 2}; do
+        for t in ${LADDER_DTNN_T-1 2}; do  # LADDER_DTNN_T= (empty): none, e.g. for a second lane
             SCHEDULE=budget train "dtnn-qm9-ladder-T$t" dtnn -T "$t" "${dtnn_protocol[@]}" --ema 0.999 \
                 --hours "${HOURS_LADDER:-2.0}"
         done

@@ -540,12 +540,8 @@ class AtomisticModel(nn.Module):
         energies, representations = [], [[] for _ in range(self.n_interactions + 1)]
         for k, start in enumerate(range(0, n_points, chunk_size)):
             stop = min(start + chunk_size, n_points)
-            if dense:
-                if self.uses_directions:
-                    vectors = (batch.positions[None] - points_t[start:stop, None]).reshape(-1, 3)
-                    distances = torch.linalg.vector_norm(vectors, dim=1)
-                else:
-                    distances = torch.cdist(points_t[start:stop], batch.positions).reshape(-1)
+            if dense:  # models without a cutoff; those that use directions (PaiNN) always have one
+                distances = torch.cdist(points_t[start:stop], batch.positions).reshape(-1)
                 geometry = PairGeometry(None, None, distances, stop - start, dense_senders=len(structure))
             else:
                 lo, hi = int(bounds[k]), int(bounds[k + 1])

@@ -90,20 +90,10 @@ class PaiNNMessage(nn.Module):
 
     def forward(self, x_receivers, x_senders, filters, pairs: PairGeometry, senders_have_vectors: bool = True):
         """States ``[q | mu]`` of the receivers after the messages of the senders; ``senders_have_vectors=False``
-        (the first pass, where every ``mu`` is still zero) skips the ``dmu_mu * mu_j`` term."""
+        (the first pass, where every ``mu`` is still zero) skips the ``dmu_mu * mu_j`` term. Pairs are always
+        listed (PaiNN has a cutoff, so probes never take the dense all-atoms path)."""
         n_features = filters.shape[-1] // 3
         context = self.context(x_senders[:, :n_features])
-        if pairs.dense_senders is not None:
-            n_senders = pairs.dense_senders
-            messages = filters.view(pairs.n_receivers, n_senders, -1) * context
-            if pairs.weights is not None:
-                messages = messages * pairs.weights.view(pairs.n_receivers, n_senders, 1)
-            dq, dmu_r, dmu_mu = messages.split(n_features, dim=-1)
-            dmu = dmu_r.unsqueeze(2) * pairs.directions.view(pairs.n_receivers, n_senders, 3, 1)
-            if senders_have_vectors:
-                dmu = dmu + dmu_mu.unsqueeze(2) * x_senders[:, n_features:].reshape(1, n_senders, 3, n_features)
-            update = torch.cat([dq, dmu.flatten(2)], dim=-1).sum(1)
-            return x_receivers + update
         gathered = context.index_select(0, pairs.idx_j)
         if pairs.mirrored and 2 * filters.shape[0] == gathered.shape[0]:
             # Filters of the first half only: both directions of a pair share them (no copy for the second half).
