@@ -102,8 +102,8 @@ class DTNN(AtomisticModel):
     def pair_features(self, distances: torch.Tensor, windowed: bool | None = None) -> torch.Tensor:
         # The interaction network is shared, so the distance factors serve every pass.
         layer = self.interaction.distance_to_factors
-        use_window = (self.windowed_expansion if windowed is None else windowed) and not dense_expansion_requested()
-        if use_window and distances.dim() == 1 and len(distances):
+        if self.use_windowed_expansion(windowed) and not dense_expansion_requested() and distances.dim() == 1 \
+                and len(distances):
             factors = windowed_linear(self.rbf, distances, layer.weight, layer.bias)
         else:
             factors = layer(self.rbf(distances))

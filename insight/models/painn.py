@@ -89,8 +89,9 @@ class PaiNNMessage(nn.Module):
                                      Dense(n_features, 3 * n_features))
 
     def forward(self, x_receivers, x_senders, filters, pairs: PairGeometry, senders_have_vectors: bool = True):
-        """States ``[q | mu]`` of the receivers after the messages of the senders; ``senders_have_vectors=False``
-        (the first pass, where every ``mu`` is still zero) skips the ``dmu_mu * mu_j`` term. Pairs are always
+        """``(q, mu)`` of the receivers after the messages of the senders (states ``[q | mu]``);
+        ``senders_have_vectors=False`` (the first pass, where every ``mu`` is still zero) skips the
+        ``dmu_mu * mu_j`` term. Pairs are always
         listed (PaiNN has a cutoff, so probes never take the dense all-atoms path)."""
         n_features = filters.shape[-1] // 3
         context = self.context(x_senders[:, :n_features])
@@ -103,12 +104,18 @@ class PaiNNMessage(nn.Module):
         if pairs.weights is not None:
             messages = messages * pairs.weights[:, None]
         dq, dmu_r, dmu_mu = messages.split(n_features, dim=-1)
-        dmu = dmu_r.unsqueeze(1) * pairs.directions.unsqueeze(2)
+        # One Cartesian component at a time, as (pairs, F) products with a per-row factor: on CPU three times
+        # faster, forward and backward, than the broadcast outer product of (pairs, 1, F) and (pairs, 3, 1).
+        directions = pairs.directions.unbind(1)
         if senders_have_vectors:
-            mu_senders = x_senders[:, n_features:].index_select(0, pairs.idx_j).view(-1, 3, n_features)
-            dmu = torch.addcmul(dmu, dmu_mu.unsqueeze(1), mu_senders)
-        # One scatter for scalars and vectors: the message rows have the state's layout.
-        return x_receivers.index_add(0, pairs.idx_i, torch.cat([dq, dmu.flatten(1)], dim=1))
+            mu_senders = x_senders[:, n_features:].index_select(0, pairs.idx_j).view(-1, 3, n_features).unbind(1)
+            components = [torch.addcmul(dmu_r * r[:, None], dmu_mu, mu) for r, mu in zip(directions, mu_senders)]
+        else:
+            components = [dmu_r * r[:, None] for r in directions]
+        # Scalars and vectors scattered separately: joining the per-atom sums is cheaper than joining per-pair rows.
+        q = x_receivers[:, :n_features].index_add(0, pairs.idx_i, dq)
+        mu = x_receivers[:, n_features:].index_add(0, pairs.idx_i, torch.cat(components, dim=1))
+        return q, mu.view(-1, 3, n_features)
 
 
 class PaiNNUpdate(nn.Module):
@@ -177,8 +184,8 @@ class PaiNN(AtomisticModel):
 
     def interact(self, t, x_receivers, x_senders, pairs, features):
         # Every state entering the first pass is an initial state (embeddings and zero vectors), probes included.
-        x = self.messages[t](x_receivers, x_senders, features[t], pairs, senders_have_vectors=t > 0)
-        q, mu = self.updates[t](*self.split_state(x))
+        q, mu = self.messages[t](x_receivers, x_senders, features[t], pairs, senders_have_vectors=t > 0)
+        q, mu = self.updates[t](q, mu)
         return torch.cat([q, mu.flatten(1)], dim=1)
 
     def atomwise_output(self, x: torch.Tensor) -> torch.Tensor:

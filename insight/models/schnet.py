@@ -193,8 +193,8 @@ class SchNet(AtomisticModel):
         network in one pass over the non-negligible Gaussians only (:func:`~insight.models.layers.windowed_linear`),
         the same filters to round-off at a fraction of the cost; ``False`` is the dense product of Fig. 4.2.
         """
-        windowed = self.windowed_expansion if windowed is None else windowed
-        if windowed and distances.dim() == 1 and len(distances) and not dense_expansion_requested():
+        if self.use_windowed_expansion(windowed) and distances.dim() == 1 and len(distances) \
+                and not dense_expansion_requested():
             first_layers = [block.filter_network.layers[0] for block in self.interactions]
             hidden = windowed_linear(self.rbf, distances, torch.cat([layer.weight for layer in first_layers]),
                                      torch.cat([layer.bias for layer in first_layers]))
