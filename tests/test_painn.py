@@ -1,6 +1,6 @@
 """PaiNN in insight: what its analyses mean for equivariant features, checked on small random models and on a
 PaiNN file written by SchNetPack 2.2 (the invariances, forces and contribution sums run for every architecture in
-tests/test_models.py)."""
+tests/test_models.py, the T=1 probe identity in tests/test_potential.py)."""
 
 from __future__ import annotations
 
@@ -56,21 +56,6 @@ def test_probe_by_hand_is_an_added_atom_the_structure_does_not_feel(points):
         np.testing.assert_allclose(tabulated, omega, atol=1e-5 * max(1.0, np.abs(omega).max()))
         one_by_one = [float(model.probe(molecule, point[None], "O", tabulate=False)) for point in points]
         np.testing.assert_allclose(one_by_one, omega, atol=1e-12)
-
-
-def test_t1_probe_at_a_removed_atom_equals_its_contribution():
-    """One pass: atom k feels only the others' embeddings and zero vectors, as a probe at r_k without k does."""
-    torch.manual_seed(0)
-    model = insight.PaiNN(n_features=8, n_interactions=1, cutoff=4.0, rbf_stop=4.0, rbf_spacing=0.4).double()
-    model.stddev.fill_(3.0)
-    model.mean.fill_(-2.0)
-    molecule = aspirin()
-    contributions = model.predict(molecule).contributions[0]
-    for k in [0, 7, 15, 20]:
-        keep = np.arange(len(molecule)) != k
-        without_k = molecule.replace(numbers=molecule.numbers[keep], positions=molecule.positions[keep])
-        omega = model.probe(without_k, molecule.positions[k:k + 1], int(molecule.numbers[k]), tabulate=False)
-        assert float(omega[0]) == pytest.approx(contributions[k], abs=1e-9)
 
 
 def test_probe_on_a_nucleus_is_finite():

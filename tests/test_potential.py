@@ -22,13 +22,16 @@ from insight.plots.potential import isosurface_figure, planar_cut_figure
 from insight.testing import random_rotation
 
 
-@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+@pytest.mark.parametrize("kind", ["schnet", "dtnn", "painn"])
 @pytest.mark.parametrize("tabulate", [False, True])
 def test_t1_probe_at_a_removed_atom_equals_its_contribution(kind, tabulate):
-    """With one pass, atom k only feels the others; a probe of k's element at r_k without k feels the same."""
+    """With one pass, atom k only feels the others; a probe of k's element at r_k without k feels the same
+    (PaiNN: the others' embeddings and zero vectors, along the directions from r_k)."""
     torch.manual_seed(0)
-    model = (insight.SchNet(n_features=16, n_filters=16, n_interactions=1) if kind == "schnet"
-             else insight.DTNN(n_features=12, n_factors=16, n_interactions=1)).double()
+    model = {"schnet": lambda: insight.SchNet(n_features=16, n_filters=16, n_interactions=1),
+             "dtnn": lambda: insight.DTNN(n_features=12, n_factors=16, n_interactions=1),
+             "painn": lambda: insight.PaiNN(n_features=8, n_interactions=1, cutoff=4.0, rbf_stop=4.0,
+                                            rbf_spacing=0.4)}[kind]().double()
     model.stddev.fill_(3.0)
     model.mean.fill_(-2.0)
     molecule = aspirin()

@@ -128,13 +128,38 @@ def _allowed() -> dict[tuple[str, str], Any]:
     return allowed
 
 
+def _python3_name(module: str, name: str) -> tuple[str, str]:
+    """Protocol-2 files (torch.save's default) name Python 2 modules: map them as pickle's own reader does."""
+    module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+def _pickle_module(unpickler: type) -> types.ModuleType:
+    """A "pickle module" for ``torch.load`` whose reader is ``unpickler``."""
+    module = types.ModuleType(f"insight_{unpickler.__name__.strip('_').lower()}")
+    module.Unpickler = unpickler
+    module.load = lambda file, **kwargs: unpickler(file, **kwargs).load()
+    module.__dict__["UnpicklingError"] = pickle.UnpicklingError
+    return module
+
+
+def _load(path: str | os.PathLike, unpickler: type) -> Any:
+    path = Path(path)
+    try:
+        return torch.load(path, map_location="cpu", pickle_module=_pickle_module(unpickler), weights_only=False)
+    except UnsafePickleError:
+        raise
+    except FileNotFoundError:
+        raise ModelFileError(f"{path}: no such file") from None
+    except Exception as err:  # noqa: BLE001 - any other failure: the file is not what it claims
+        raise ModelFileError(f"cannot read {path} as a PyTorch model file ({type(err).__name__}: {err})") from err
+
+
 class _SafeUnpickler(pickle.Unpickler):
     _table: dict | None = None
 
     def find_class(self, module: str, name: str):
-        # Protocol-2 files (torch.save's default) name Python 2 modules: map them as pickle's own reader does.
-        module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
-        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        module, name = _python3_name(module, name)
         if _SafeUnpickler._table is None:
             _SafeUnpickler._table = _allowed()
         found = _SafeUnpickler._table.get((module, name))
@@ -150,26 +175,11 @@ class _SafeUnpickler(pickle.Unpickler):
             "the file was run. If you trust the file, load it with trust=True (command line: --trust)")
 
 
-# torch.load takes a "pickle module": this one has the restricted Unpickler.
-_safe_pickle_module = types.ModuleType("insight_safe_pickle")
-_safe_pickle_module.Unpickler = _SafeUnpickler
-_safe_pickle_module.load = lambda file, **kwargs: _SafeUnpickler(file, **kwargs).load()
-_safe_pickle_module.__dict__["UnpicklingError"] = pickle.UnpicklingError
-
-
 def safe_load(path: str | os.PathLike) -> Any:
     """The pickled object of a PyTorch file as records and tensors (see the module docstring); nothing from the
     file is run. Raises :class:`UnsafePickleError` naming what it refused, :class:`ModelFileError` for a file
     that is not a PyTorch pickle."""
-    path = Path(path)
-    try:
-        return torch.load(path, map_location="cpu", pickle_module=_safe_pickle_module, weights_only=False)
-    except UnsafePickleError:
-        raise
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: no such file") from None
-    except Exception as err:  # noqa: BLE001 - any other failure: the file is not what it claims
-        raise ModelFileError(f"cannot read {path} as a PyTorch model file ({type(err).__name__}: {err})") from err
+    return _load(path, _SafeUnpickler)
 
 
 # -- trusted files -----------------------------------------------------------------------------------------------
@@ -202,8 +212,7 @@ def _refused_even_when_trusted(module: str, name: str) -> bool:
 
 class _TrustedUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str):
-        module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
-        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        module, name = _python3_name(module, name)
         if _refused_even_when_trusted(module, name):
             raise UnsafePickleError(
                 f"the file asks to run {module}.{name}, which no model file needs: refused even though the file "
@@ -211,21 +220,9 @@ class _TrustedUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-_trusted_pickle_module = types.ModuleType("insight_trusted_pickle")
-_trusted_pickle_module.Unpickler = _TrustedUnpickler
-_trusted_pickle_module.load = lambda file, **kwargs: _TrustedUnpickler(file, **kwargs).load()
-_trusted_pickle_module.__dict__["UnpicklingError"] = pickle.UnpicklingError
-
-
 def trusted_load(path: str | os.PathLike) -> Any:
     """Unpickle a file you trust with its real classes (SchNetPack's, your own): their modules are imported and
     their code runs. Still refused, by name, before anything is called: the standard library's commands, code
     and I/O (``os.system``, ``builtins.exec``, ``subprocess``, ...) and torch's and NumPy's loaders, hub and
     compilers, which no model file needs."""
-    path = Path(path)
-    try:
-        return torch.load(path, map_location="cpu", pickle_module=_trusted_pickle_module, weights_only=False)
-    except UnsafePickleError:
-        raise
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: no such file") from None
+    return _load(path, _TrustedUnpickler)
