@@ -45,6 +45,7 @@ from .analysis.embeddings import (
     embedding_pca,
     periodic_table_position,
 )
+from .analysis.ensemble import Ensemble, EnsemblePrediction, EnsembleProbe
 from .analysis.filters import FilterCuts, block_similarity, filter_cuts, n_filter_blocks, radial_filters
 from .analysis.partition import (
     AtomwiseEnergies,
@@ -110,6 +111,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     # result types
+    "EnsemblePrediction",
+    "EnsembleProbe",
     "AlchemicalEnergy",
     "AlchemicalFrames",
     "AlchemicalPath",
@@ -197,6 +200,7 @@ __all__ = [
     "ModelOutput",
     "NeighborPairs",
     "Prediction",
+    "Ensemble",
     "PaiNN",
     "PaiNNConfig",
     "SchNet",
