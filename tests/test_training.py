@@ -283,3 +283,22 @@ def test_two_processes_with_gloo_take_the_steps_of_one_process_with_the_same_bat
     # Only rank 0 wrote: one log with one row per epoch, and the best model.
     assert len((tmp_path / "two" / "log.csv").read_text().splitlines()) == epochs + 1
     assert (tmp_path / "two" / "best" / "card.json").is_file()
+
+
+def test_a_checkpoint_of_unfused_adam_resumes_fused_with_the_same_steps(qm9_head, tmp_path, monkeypatch):
+    """Runs started before training used the fused Adam kernel resume on it: the same update to round-off."""
+    import insight.training
+
+    def plain_adam(model, learning_rate):
+        return torch.optim.Adam(model.parameters(), lr=learning_rate)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(insight.training, "_adam", plain_adam)
+        _tiny_run(qm9_head, tmp_path / "plain", max_epochs=4)
+        _tiny_run(qm9_head, tmp_path / "resumed", max_epochs=2)
+    _tiny_run(qm9_head, tmp_path / "resumed", max_epochs=4)  # continues on the fused kernel
+    a = torch.load(tmp_path / "plain" / "checkpoint.pt", weights_only=True)
+    b = torch.load(tmp_path / "resumed" / "checkpoint.pt", weights_only=True)
+    assert b["optimizer"]["param_groups"][0]["fused"] is True and a["state"]["step"] == b["state"]["step"]
+    for key in a["model"]:
+        torch.testing.assert_close(a["model"][key], b["model"][key], rtol=1e-5, atol=1e-6)
