@@ -6,9 +6,10 @@
 
 Compares, in one run and on the same batches, the old path (the dense Gaussian expansion of the thesis,
 ``model.windowed_expansion = False``, and Adam's per-parameter loop: what every step computed before) with the
-path training now uses (the windowed expansion and Adam's fused kernel), and prints the ratio. Batches are 32 random QM9 molecules with all pairs, as in
-``insight train``; the first steps of each path are warm-up and not timed. Both paths alternate in rounds so
-that other load on the machine affects them alike; the best round counts.
+path training now uses (the windowed expansion and Adam's fused kernel), and prints the ratio. Batches are 32
+random QM9 molecules with all pairs, as in ``insight train``; the first steps of each path are warm-up and not
+timed. Both paths alternate in rounds so that other load on the machine affects them alike; the best round
+counts.
 """
 
 from __future__ import annotations

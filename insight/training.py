@@ -317,7 +317,8 @@ def train(
             averaged.load_state_dict(checkpoint["ema"])
         elif averaged is not None:
             log(f"starting an exponential moving average of the weights (decay {config.ema_decay})")
-        log(f"resuming {output} at epoch {state['epoch']}, step {state['step']}, best validation MAE {state['best_mae']:.4f}")
+        log(f"resuming {output} at epoch {state['epoch']}, step {state['step']}, best validation MAE "
+            f"{state['best_mae']:.4f}")
         _reschedule_on_resume(config, state, switch_to_budget, spent_budget_hours, log)
     if config.lr_schedule == "budget" and state["seconds"] >= 3600 * config.max_hours:
         log(f"the budget of {config.max_hours} h is already spent ({state['seconds'] / 3600:.2f} h): nothing to do")
