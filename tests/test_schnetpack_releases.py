@@ -100,3 +100,28 @@ def test_releases_read_without_schnetpack_installed(tmp_path):
         assert lines[case].startswith("converted restricted reader"), lines[case]
     for case in set(CASES) - set(CONVERTED):
         assert lines[case].startswith("refused"), lines[case]
+
+
+def test_the_unit_comes_from_the_runs_config_or_is_said_to_be_assumed(tmp_path):
+    model_file = tmp_path / "best_model"
+    model_file.write_bytes((FIXTURES / "2.2.0-painn.pt").read_bytes())
+    assumed = insight.load_model(model_file)  # the only output, energy_U0; no config.yaml: eV assumed
+    assert assumed.card.target == PROPERTY and assumed.energy_unit == "eV"
+    assert assumed.card.source["energy_unit"] == "assumed" and "eV assumed" in assumed.card.label
+    (tmp_path / "config.yaml").write_text("data:\n  property_units:\n    energy_U0: kcal/mol\n    forces: kcal/mol/Ang\n")
+    recorded = insight.load_model(model_file)
+    assert recorded.energy_unit == "kcal/mol" and recorded.card.source["energy_unit"] == "config.yaml"
+    # the same numbers, only named in another unit: SchNetPack trained them in that unit
+    np.testing.assert_array_equal(recorded.predict(insight.example("ethanol")).energy,
+                                  assumed.predict(insight.example("ethanol")).energy)
+    given = insight.load_model(model_file, energy_unit="Hartree")
+    assert given.energy_unit == "Hartree" and given.card.source["energy_unit"] == "given"
+    (tmp_path / "config.yaml").write_text("data:\n  property_units:\n    energy_U0: furlongs\n")
+    with pytest.raises(UnsupportedSchNetPackModel, match="furlongs.*energy_unit="):
+        insight.load_model(model_file)
+    (tmp_path / "config.yaml").write_text("data: just text\n")  # not SchNetPack's layout: nothing recorded
+    assert insight.load_model(model_file).card.source["energy_unit"] == "assumed"
+    with pytest.raises(insight.ArgumentError, match="SchNetPack file's output"):
+        insight.load_model("schnet-qm9", property="energy_U0")
+    with pytest.raises(UnsupportedSchNetPackModel, match="no Atomwise output 'gap'"):
+        insight.load_model(model_file, property="gap")

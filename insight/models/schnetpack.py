@@ -134,7 +134,8 @@ def recorded_unit(path: Path, property: str) -> str | None:
         config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError):
         return None
-    units = (config or {}).get("data", {}).get("property_units") if isinstance(config, dict) else None
+    data = config.get("data") if isinstance(config, dict) else None
+    units = data.get("property_units") if isinstance(data, dict) else None
     unit = units.get(property) if isinstance(units, dict) else None
     if not isinstance(unit, str):
         return None
