@@ -108,7 +108,8 @@ def test_the_unit_comes_from_the_runs_config_or_is_said_to_be_assumed(tmp_path):
     assumed = insight.load_model(model_file)  # the only output, energy_U0; no config.yaml: eV assumed
     assert assumed.card.target == PROPERTY and assumed.energy_unit == "eV"
     assert assumed.card.source["energy_unit"] == "assumed" and "eV assumed" in assumed.card.label
-    (tmp_path / "config.yaml").write_text("data:\n  property_units:\n    energy_U0: kcal/mol\n    forces: kcal/mol/Ang\n")
+    (tmp_path / "config.yaml").write_text(  # as spktrain writes it beside best_model
+        "data:\n  property_units:\n    energy_U0: kcal/mol\n    forces: kcal/mol/Ang\n")
     recorded = insight.load_model(model_file)
     assert recorded.energy_unit == "kcal/mol" and recorded.card.source["energy_unit"] == "config.yaml"
     # the same numbers, only named in another unit: SchNetPack trained them in that unit
