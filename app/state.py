@@ -27,6 +27,7 @@ from insight.data.splits import random_split
 from insight.models.card import CARD_FILE, read_card
 from insight.models.files import WEIGHTS_FILE, list_pretrained, pretrained_aliases, pretrained_dir
 from insight.models.schnetpack import load_schnetpack, unit_note
+from insight.zoo import repetitions
 
 from .jobs import Jobs
 
@@ -111,7 +112,20 @@ class Workbench:
                 if (card.parent / WEIGHTS_FILE).is_file():
                     folders[f"{card.parent.name} (user)"] = card.parent
         folders.update(self._converted)
+        # An ensemble's other views show its first member (the E_i table shows the members' mean and spread).
+        folders.update({name: folders[members[0]] for name, members in self.ensembles().items()})
         return folders
+
+    def ensembles(self) -> dict[str, list[str]]:
+        """The bundled models with repetitions on other splits, offered as ``NAME ensemble``: name -> members."""
+        return {f"{name} ensemble": members for name, members in repetitions().items()}
+
+    def ensemble(self, name: str | None) -> insight.Ensemble | None:
+        """The ensemble registered as ``name``, or ``None`` for a single model."""
+        members = self.ensembles().get(name or "")
+        if members is None:
+            return None
+        return self.cached(("ensemble", name), lambda: insight.Ensemble([self.model(m) for m in members]))
 
     def model_options(self) -> list[dict]:
         """Picker options grouped under headings (QM9, materials, MD, your models), aliases shown as aliases."""
@@ -125,6 +139,10 @@ class Workbench:
                 card, label = None, f"{name} (unreadable card)"
             if name in aliases:
                 label = f"{name} = {aliases[name]} (alias)"
+            if name in self.ensembles():
+                members = self.ensembles()[name]
+                label = (f"{name}: {len(members)} repetitions, E_i with their spread (other views show "
+                         f"{members[0]})")
             groups[_model_group(name, card)].append({"label": label, "value": name})
         options = []
         for heading, members in groups.items():

@@ -17,7 +17,7 @@ from .models.files import SPLIT_FILE, load_model, load_split, pretrained_cards, 
 from .thesis import MP_FORMATION_MAE, QM9_U0_MAE
 from .training import refit_energy_offset
 
-__all__ = ["zoo_markdown", "find_models", "thesis_reference", "publish", "render_card"]
+__all__ = ["zoo_markdown", "find_models", "repetitions", "thesis_reference", "publish", "render_card"]
 
 
 def zoo_markdown() -> str:
@@ -59,6 +59,21 @@ def find_models(dataset: str | None = None, architecture: str | None = None, n_i
             continue
         found.append(name)
     return found
+
+
+def repetitions() -> dict[str, list[str]]:
+    """Bundled models trained again on other random splits, by name: ``{"dtnn-qm9-t3": ["dtnn-qm9-t3",
+    "dtnn-qm9-t3-split1", "dtnn-qm9-t3-split2"], ...}`` (the zoo names a repetition ``NAME-splitK``). Each list
+    makes an :class:`~insight.analysis.ensemble.Ensemble`."""
+    from .models.files import list_pretrained
+
+    names = list_pretrained()
+    groups = {}
+    for name in names:
+        members = [name] + sorted(n for n in names if n.startswith(f"{name}-split") and n[len(name) + 6:].isdigit())
+        if len(members) > 1:
+            groups[name] = members
+    return groups
 
 
 def thesis_reference(card: ModelCard) -> ThesisReference | None:

@@ -251,3 +251,17 @@ def test_a_schnetpack_painn_file_opens_in_every_tab_that_applies(capsys):
         rings.ranking(own, name, rings.TAB, None)
     with pytest.raises(components.UserError, match="QM9 or FLLA"):
         accuracy.accuracy(own, name, accuracy.TAB, None)
+
+
+def test_an_ensemble_of_repetitions_shows_each_e_i_with_its_spread(bench):
+    name = "dtnn-qm9-t3 ensemble"
+    options = {o["value"]: o["label"] for o in bench.model_options()}
+    assert "3 repetitions" in options[name]
+    rows, columns, _, summary, _ = partition.energy_table(bench, _json("phenol"), name, [])
+    assert [c["id"] for c in columns] == ["atom", "element", "E_i", "x", "y", "z", "E_i_spread"]
+    assert "±" in summary and "3 repetitions" in summary
+    mean = float(summary.split("=")[-1].split("±")[0])
+    assert abs(sum(r["E_i"] for r in rows) - mean) < 1e-2 and all(r["E_i_spread"] > 0 for r in rows)
+    single, *_ = partition.energy_table(bench, _json("phenol"), "dtnn-qm9-t3", [])
+    assert "E_i_spread" not in single[0]  # a single model has no spread column
+    assert bench.model(name).name == "dtnn-qm9-t3"  # the other views show the first member

@@ -37,13 +37,23 @@ def energy_table(bench: Workbench, data, model_name, selection):
     if not data:
         return (no_update,) * 4 + ("",)
     model = bench.model(model_name)
-    result = insight.atomwise_energies(model, structure_from_json(data))
-    shown = result.table[["atom", "element", "E_i", "x", "y", "z"]].round(4)
-    columns = [{"name": c if c != "E_i" else f"E_i ({model.energy_unit})", "id": c} for c in shown.columns]
+    structure = structure_from_json(data)
+    result = insight.atomwise_energies(model, structure)
+    shown = result.table[["atom", "element", "E_i", "x", "y", "z"]]
     pooled = "mean of the E_i" if model.config.pooling == "mean" else "Σ E_i"
+    summary = f"E = {pooled} = {result.energy:.3f} {model.energy_unit}"
+    ensemble = bench.ensemble(model_name)
+    if ensemble is not None:  # the members' mean E_i and its spread (sample standard deviation)
+        prediction = ensemble.predict(structure)
+        shown = shown.assign(E_i=prediction.contributions[0], E_i_spread=prediction.contribution_spread[0])
+        summary = (f"E = {pooled} = {prediction.energy[0]:.3f} ± {prediction.energy_spread[0]:.3f} "
+                   f"{model.energy_unit} (mean ± spread over {len(ensemble.members)} repetitions; each E_i "
+                   f"varies more than their sum, sec. 3.6.1)")
+    shown = shown.round(4)
+    names = {"E_i": f"E_i ({model.energy_unit})", "E_i_spread": f"spread ({model.energy_unit})"}
+    columns = [{"name": names.get(c, c), "id": c} for c in shown.columns]
     marked = [{"if": {"filter_query": f"{{atom}} = {atom}"}, "backgroundColor": "#fff3c4"} for atom in selection or []]
-    return (shown.to_dict("records"), columns, marked,
-            f"E = {pooled} = {result.energy:.3f} {model.energy_unit}", "")
+    return shown.to_dict("records"), columns, marked, summary, ""
 
 
 def select_row(_bench: Workbench, cell, rows, selection):
