@@ -202,6 +202,13 @@ def test_workbench_end_to_end(dash_duo, app, tmp_path):
     dash_duo.wait_for_contains_text("#structure-title", "C5H5N", timeout=30)
     assert dash_duo.get_logs() == [] or all("SEVERE" not in str(entry) for entry in dash_duo.get_logs())
 
+    # An ensemble of repetitions: each E_i with its spread, the energy as mean ± spread.
+    _choose(dash_duo, "#model", "dtnn-qm9-t3 ensemble")
+    _tab(dash_duo, "Partitioning")
+    dash_duo.wait_for_contains_text("#energy-summary", "±", timeout=120)
+    _wait_for(lambda: "spread (kcal/mol)" in dash_duo.find_element("#contributions-table").text,
+              message="the spread column")
+
     # Materials: the periodic model on a crystal, its planar cut, and a Materials Project crystal.
     _choose(dash_duo, "#model", "schnet-mp (")
     dash_duo.wait_for_contains_text("#domain-warnings", "trained on crystals", timeout=60)  # pyridine is no crystal
