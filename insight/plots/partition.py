@@ -7,11 +7,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..analysis.ensemble import EnsemblePrediction
 from ..analysis.partition import AtomwiseEnergies, Contributions
 from ..structures import Structure
 from .structure import structure_figure
 
-__all__ = ["contributions_figure", "distributions_figure", "model_scatter_figure"]
+__all__ = ["contributions_figure", "distributions_figure", "model_scatter_figure", "spread_figure"]
 
 
 def contributions_figure(structure: Structure, atomwise: AtomwiseEnergies, title: str | None = None) -> go.Figure:
@@ -71,4 +72,30 @@ def model_scatter_figure(comparison: pd.DataFrame, unit: str = "") -> go.Figure:
     figure.update_layout(xaxis_title=f"{a.removeprefix('E_i_')} E_i ({unit})",
                          yaxis_title=f"{b.removeprefix('E_i_')} E_i ({unit})", plot_bgcolor="white",
                          title="Atom-wise contributions of two models")
+    return figure
+
+
+def spread_figure(predictions: dict[str, EnsemblePrediction], title: str | None = None) -> go.Figure:
+    """Per structure, the spread of the total energy against the root-mean-square spread of its ``E_i``, one
+    trace per ensemble (Fig. 3.9's reading: repetitions agree on the totals, not on the parts). Log axes;
+    points above the diagonal are structures whose atoms disagree more than their sum."""
+    figure = go.Figure()
+    unit = next(iter(predictions.values())).unit if predictions else ""
+    values = []
+    for label, prediction in predictions.items():
+        per_atom = np.array([np.sqrt(np.mean(s ** 2)) for s in prediction.contribution_spread])
+        values += [prediction.energy_spread, per_atom]
+        figure.add_trace(go.Scatter(x=prediction.energy_spread, y=per_atom, mode="markers", name=label,
+                                    marker={"size": 5, "opacity": 0.6},
+                                    hovertemplate=f"spread of E %{{x:.3g}} {unit}<br>RMS spread of E_i %{{y:.3g}} "
+                                                  f"{unit}<extra>{label}</extra>"))
+    positive = np.concatenate(values) if values else np.array([1.0])
+    positive = positive[positive > 0]
+    low, high = (float(positive.min()), float(positive.max())) if len(positive) else (1e-3, 1.0)
+    figure.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", name="equal spread",
+                                line={"dash": "dot", "color": "grey"}))
+    figure.update_xaxes(type="log", title=f"spread of the total energy ({unit})")
+    figure.update_yaxes(type="log", title=f"RMS spread of the E_i ({unit})")
+    figure.update_layout(title=title or "Spread across repetitions: totals against atom-wise energies",
+                         template="plotly_white")
     return figure
