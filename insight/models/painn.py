@@ -91,8 +91,8 @@ class PaiNNMessage(nn.Module):
     def forward(self, x_receivers, x_senders, filters, pairs: PairGeometry, senders_have_vectors: bool = True):
         """``(q, mu)`` of the receivers after the messages of the senders (states ``[q | mu]``);
         ``senders_have_vectors=False`` (the first pass, where every ``mu`` is still zero) skips the
-        ``dmu_mu * mu_j`` term. Pairs are always
-        listed (PaiNN has a cutoff, so probes never take the dense all-atoms path)."""
+        ``dmu_mu * mu_j`` term. Pairs are always listed (PaiNN has a cutoff, so probes never take the dense
+        all-atoms path)."""
         n_features = filters.shape[-1] // 3
         context = self.context(x_senders[:, :n_features])
         gathered = context.index_select(0, pairs.idx_j)

@@ -222,18 +222,8 @@ def from_schnetpack(model: Any, property: str | None = None, energy_unit: str = 
 
     interactions = list(representation.interactions)
     outputs = [m for m in model.output_modules if _kind(m) not in ("Forces", "Strain")]
-    atomwise = [m for m in outputs if _kind(m) == "Atomwise" and m.output_key == property]
-    others = [f"{_kind(m)} ({getattr(m, 'output_key', '?')})" for m in outputs if m not in atomwise]
-    if not atomwise:
-        raise UnsupportedSchNetPackModel(f"no Atomwise output {property!r}; the model has: "
-                                         f"{', '.join(others) or 'none'}")
-    if others:
-        raise UnsupportedSchNetPackModel(f"outputs other than {property!r} cannot be converted: {', '.join(others)}")
-    head = atomwise[0]
-    layers = [m for m in head.outnet if _kind(m) in ("Dense", "Linear")]
-    if len(layers) != 2 or layers[1].out_features != 1:
-        raise UnsupportedSchNetPackModel(f"the output network must have 2 layers and 1 output, got "
-                                         f"{[(l.in_features, l.out_features) for l in layers]}")
+    head = _atomwise_head(outputs, property, "output_key")
+    layers = _two_layers(head.outnet)
     output_activation = _activation_name(layers[0].activation, "output network")
     if head.aggregation_mode not in ("sum", "avg"):
         raise UnsupportedSchNetPackModel(f"aggregation {head.aggregation_mode!r} is not supported")
@@ -335,21 +325,11 @@ def _from_legacy(model: Any, property: str, energy_unit: str) -> SchNet:
         raise UnsupportedSchNetPackModel(
             "normalize_filter=True is not supported: SchNetPack 0.3/1.x divide by the neighbour-list size, which "
             "is not part of the model file")
-    heads = [m for m in model.output_modules if getattr(m, "property", None) == property]
-    others = [f"{_kind(m)} ({getattr(m, 'property', '?')})" for m in model.output_modules if m not in heads]
-    if not heads or _kind(heads[0]) != "Atomwise":
-        raise UnsupportedSchNetPackModel(f"no Atomwise output {property!r}; the model has: "
-                                         f"{', '.join(others) or 'none'}")
-    if others:
-        raise UnsupportedSchNetPackModel(f"outputs other than {property!r} cannot be converted: {', '.join(others)}")
-    head = heads[0]
+    head = _atomwise_head(list(model.output_modules), property, "property")
     networks = [m for m in head.out_net if _kind(m) == "MLP"]
     if len(networks) != 1:
         raise UnsupportedSchNetPackModel("the output network must be SchNetPack's MLP on the representation")
-    layers = [m for m in networks[0].out_net if _kind(m) in ("Dense", "Linear")]
-    if len(layers) != 2 or layers[1].out_features != 1:
-        raise UnsupportedSchNetPackModel(f"the output network must have 2 layers and 1 output, got "
-                                         f"{[(l.in_features, l.out_features) for l in layers]}")
+    layers = _two_layers(networks[0].out_net)
     pool = _kind(head.atom_pool)
     if pool != "Aggregate":
         raise UnsupportedSchNetPackModel(f"aggregation {pool} is not supported; only sum and avg")
@@ -388,6 +368,28 @@ def _from_legacy(model: Any, property: str, energy_unit: str) -> SchNet:
                                hyperparameters=converted.hyperparameters(), energy_unit=energy_unit, target=property,
                                description="converted from a SchNetPack 0.3/1.x SchNet model")
     return converted.eval()
+
+
+def _atomwise_head(outputs: list, property: str, key: str) -> Any:
+    """The ``Atomwise`` module among ``outputs`` whose ``key`` (``output_key`` in 2.x, ``property`` in 0.3/1.x) is
+    ``property``; refused, naming what there is, when it is missing or other outputs would be lost."""
+    heads = [m for m in outputs if _kind(m) == "Atomwise" and getattr(m, key, None) == property]
+    others = [f"{_kind(m)} ({getattr(m, key, '?')})" for m in outputs if m not in heads]
+    if not heads:
+        raise UnsupportedSchNetPackModel(f"no Atomwise output {property!r}; the model has: "
+                                         f"{', '.join(others) or 'none'}")
+    if others:
+        raise UnsupportedSchNetPackModel(f"outputs other than {property!r} cannot be converted: {', '.join(others)}")
+    return heads[0]
+
+
+def _two_layers(network: Any) -> list:
+    """The dense layers of an output network, which must be two, ending in one output."""
+    layers = [m for m in network if _kind(m) in ("Dense", "Linear")]
+    if len(layers) != 2 or layers[1].out_features != 1:
+        raise UnsupportedSchNetPackModel(f"the output network must have 2 layers and 1 output, got "
+                                         f"{[(l.in_features, l.out_features) for l in layers]}")
+    return layers
 
 
 def _gaussian_grid(offsets: torch.Tensor, widths: torch.Tensor) -> tuple[torch.Tensor, float, torch.Tensor]:
