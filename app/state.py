@@ -117,8 +117,10 @@ class Workbench:
         return folders
 
     def ensembles(self) -> dict[str, list[str]]:
-        """The bundled models with repetitions on other splits, offered as ``NAME ensemble``: name -> members."""
-        return {f"{name} ensemble": members for name, members in repetitions().items()}
+        """The bundled models with repetitions on other splits, offered as ``NAME ensemble``: name -> members
+        (found once: the bundled models do not change while the app runs, and every callback asks)."""
+        return self.cached(("ensembles",), lambda: {f"{name} ensemble": members
+                                                     for name, members in repetitions().items()})
 
     def ensemble(self, name: str | None) -> insight.Ensemble | None:
         """The ensemble registered as ``name``, or ``None`` for a single model."""
@@ -129,7 +131,7 @@ class Workbench:
 
     def model_options(self) -> list[dict]:
         """Picker options grouped under headings (QM9, materials, MD, your models), aliases shown as aliases."""
-        aliases = pretrained_aliases()
+        aliases, ensembles = pretrained_aliases(), self.ensembles()
         groups: dict[str, list[dict]] = {heading: [] for heading in MODEL_GROUPS}
         for name, folder in self.model_folders().items():
             try:
@@ -139,8 +141,8 @@ class Workbench:
                 card, label = None, f"{name} (unreadable card)"
             if name in aliases:
                 label = f"{name} = {aliases[name]} (alias)"
-            if name in self.ensembles():
-                members = self.ensembles()[name]
+            if name in ensembles:
+                members = ensembles[name]
                 label = (f"{name}: {len(members)} repetitions, E_i with their spread (other views show "
                          f"{members[0]})")
             groups[_model_group(name, card)].append({"label": label, "value": name})
