@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 from _common import start, test_structures
 
 import insight
-from insight.models.files import build_model
+from insight.models.files import untrained_like
 from insight.plots.partition import distributions_figure, spread_figure
 from insight.zoo import find_models
 
@@ -42,11 +41,12 @@ def main(argv=None) -> None:
     # variance of their total. Control: as many untrained DTNNs of the same size and scaling.
     trained = insight.Ensemble(list(models.values())).predict(molecules)
     control = insight.Ensemble(untrained_like(models[names[0]], len(models))).predict(molecules)
-    ratio, control_ratio = variance_ratio(trained), variance_ratio(control)
+    ratio = float(np.median(trained.partition_variance_ratio))
+    control_ratio = float(np.median(control.partition_variance_ratio))
     run.save("fig_3_9_spread", spread_figure({f"{len(models)} trained repetitions": trained,
                                               f"control: {len(models)} untrained DTNNs": control}),
-             pd.DataFrame({"energy_spread": trained.energy_spread, "rms_E_i_spread": [
-                 float(np.sqrt(np.mean(s ** 2))) for s in trained.contribution_spread]}))
+             pd.DataFrame({"energy_spread": trained.energy_spread,
+                           "rms_E_i_spread": trained.rms_contribution_spread}))
     reproduced = ratio > 10 and not control_ratio > 10
     run.report("Fig. 3.9", finding, reproduced,
                f"{len(models)} repetitions on {len(molecules)} test molecules: the E_i of an atom vary by "
@@ -56,24 +56,6 @@ def main(argv=None) -> None:
                f"{control_ratio:.2f}. Agreement per element: {agreement.to_dict(orient='records')}",
                {"peaks": peaks, "variance_ratio": ratio, "control_variance_ratio": control_ratio})
 
-
-def variance_ratio(prediction) -> float:
-    """Median over structures of (sum of the per-atom variances of E_i) / (variance of the total)."""
-    return float(np.median([(s ** 2).sum() / max(e ** 2, 1e-12)
-                            for s, e in zip(prediction.contribution_spread, prediction.energy_spread)]))
-
-
-def untrained_like(model, count: int) -> list:
-    """``count`` randomly initialised models of ``model``'s architecture, size and output scaling."""
-    controls = []
-    for seed in range(count):
-        torch.manual_seed(1000 + seed)
-        control = build_model(model.architecture, dict(model.card.hyperparameters))
-        control.load_state_dict({k: v for k, v in model.state_dict().items() if k in ("mean", "stddev", "atomref")},
-                                strict=False)
-        control.card = model.card.replace(name=f"untrained-{seed}")
-        controls.append(control.eval())
-    return controls
 
 
 if __name__ == "__main__":

@@ -58,6 +58,18 @@ class EnsemblePrediction:
     unit: str
     members: tuple[str, ...]
 
+    @property
+    def rms_contribution_spread(self) -> np.ndarray:
+        """Per structure, the root-mean-square spread of its ``E_i`` (``unit``)."""
+        return np.array([float(np.sqrt(np.mean(s**2))) for s in self.contribution_spread])
+
+    @property
+    def partition_variance_ratio(self) -> np.ndarray:
+        """Per structure, the per-atom variances of ``E_i`` summed, over the variance of the total: far above 1
+        where the members agree on the energy but not on how it splits into atoms (sec. 3.6.1)."""
+        return np.array([float((s**2).sum() / max(float(e) ** 2, 1e-12))
+                         for s, e in zip(self.contribution_spread, self.energy_spread)])
+
     def to_frame(self) -> pd.DataFrame:
         """One row per atom: ``structure``, ``atom``, ``E_i`` and ``E_i_spread`` (in ``unit``)."""
         return pd.DataFrame([

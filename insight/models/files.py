@@ -41,6 +41,7 @@ __all__ = [
     "pretrained_cards",
     "resolve_model_folder",
     "save_model",
+    "untrained_like",
 ]
 
 ARCHITECTURES: dict[str, type[AtomisticModel]] = {"schnet": SchNet, "dtnn": DTNN, "painn": PaiNN}
@@ -113,6 +114,21 @@ def build_model(architecture: str, hyperparameters: dict[str, Any]) -> Atomistic
         return cls(cls.Config(**hyperparameters))
     except (TypeError, ValueError) as err:
         raise ModelFileError(f"invalid {architecture} hyperparameters: {err}") from err
+
+
+def untrained_like(model: AtomisticModel, count: int = 1, seed: int = 1000) -> list[AtomisticModel]:
+    """``count`` randomly initialised models (seeds ``seed``, ``seed + 1``, ...) of ``model``'s architecture, size
+    and output scaling (mean, standard deviation, atom references): the negative control of a finding, which a
+    trained model must pass and these must not."""
+    controls = []
+    for k in range(count):
+        torch.manual_seed(seed + k)
+        control = build_model(model.architecture, dict(model.card.hyperparameters))
+        control.load_state_dict({key: value for key, value in model.state_dict().items()
+                                 if key in ("mean", "stddev", "atomref")}, strict=False)
+        control.card = model.card.replace(name=f"untrained-{k}")
+        controls.append(control.to(device=model.device, dtype=model.dtype).eval())
+    return controls
 
 
 def save_model(model: AtomisticModel, path: str | os.PathLike, card: ModelCard | None = None) -> Path:

@@ -83,7 +83,7 @@ def spread_figure(predictions: dict[str, EnsemblePrediction], title: str | None 
     unit = next(iter(predictions.values())).unit if predictions else ""
     values = []
     for label, prediction in predictions.items():
-        per_atom = np.array([np.sqrt(np.mean(s ** 2)) for s in prediction.contribution_spread])
+        per_atom = prediction.rms_contribution_spread
         values += [prediction.energy_spread, per_atom]
         figure.add_trace(go.Scatter(x=prediction.energy_spread, y=per_atom, mode="markers", name=label,
                                     marker={"size": 5, "opacity": 0.6},
