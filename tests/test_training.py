@@ -131,6 +131,35 @@ def test_concatenated_ranges_equal_the_loop():
         np.testing.assert_array_equal(concatenated_ranges(offsets, np.array(rows, dtype=int)), expected)
 
 
+def test_two_processes_writing_the_same_cache_both_finish(tmp_path):
+    """Two training lanes parsing QM9 at once once crashed: both renamed one shared temporary file."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    path = tmp_path / "cache.npz"
+    writers = [context.Process(target=_write_cache, args=(path, value)) for value in (1.0, 2.0)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(60)
+    assert [writer.exitcode for writer in writers] == [0, 0]
+    from insight.data.storage import load_cache
+
+    arrays, table = load_cache(path)
+    assert arrays["values"].shape == (200_000,) and len(set(arrays["values"])) == 1
+    assert list(table["name"]) == ["a", "b"]
+    assert [p.name for p in tmp_path.iterdir()] == ["cache.npz"], "no temporary files are left behind"
+
+
+def _write_cache(path, value):
+    import pandas as pd
+
+    from insight.data.storage import save_cache
+
+    for _ in range(20):
+        save_cache(path, pd.DataFrame({"name": ["a", "b"]}), values=np.full(200_000, value))
+
+
 def test_budget_schedule_decays_linearly_to_zero():
     from insight.training import _learning_rate
 

@@ -39,7 +39,7 @@ from ..structures import Structure
 from ..units import EV_TO_KCAL_MOL
 from .base import Dataset, Property, Protocol
 from .packed import PackedStructures
-from .storage import cache_dir
+from .storage import atomic_npz, cache_dir
 
 __all__ = ["MD17_MOLECULES", "METHOD", "Trajectory", "generate_md", "trajectory_path",
            "load_trajectory"]
@@ -130,11 +130,10 @@ class Trajectory(Dataset):
 
     def save(self, path: str | os.PathLike) -> Path:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez_compressed(tmp, numbers=self.frame_numbers, positions=self.frame_positions, energies=self.energies,
-                            forces=self.forces, metadata=np.array(json.dumps(self.metadata)))
-        tmp.replace(path)
+        with atomic_npz(path) as tmp:
+            np.savez_compressed(tmp, numbers=self.frame_numbers, positions=self.frame_positions,
+                                energies=self.energies, forces=self.forces,
+                                metadata=np.array(json.dumps(self.metadata)))
         return path
 
     @classmethod

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["cache_dir", "concatenated_ranges", "save_cache", "load_cache"]
+__all__ = ["atomic_npz", "cache_dir", "concatenated_ranges", "save_cache", "load_cache"]
 
 
 def cache_dir() -> Path:
@@ -35,10 +37,26 @@ def save_cache(path: Path, table: pd.DataFrame, **arrays: np.ndarray) -> None:
     """Arrays and a table in one ``.npz`` (no pickles), written atomically."""
     columns = {f"table_{c}": table[c].to_numpy(dtype=None if pd.api.types.is_numeric_dtype(table[c]) else str)
                for c in table}
+    with atomic_npz(path) as tmp:
+        np.savez(tmp, **arrays, **columns)
+
+
+@contextlib.contextmanager
+def atomic_npz(path: Path):
+    """A temporary ``.npz`` name beside ``path`` that replaces ``path`` once written.
+
+    The name is unique per writer, so two processes building the same cache at once
+    (two training lanes starting together) each finish, and the last one wins whole.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **arrays, **columns)
-    tmp.replace(path)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npz")
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        yield tmp
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def load_cache(path: Path) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
