@@ -57,6 +57,7 @@ from .analysis.partition import (
     partition_agreement,
     with_totals,
 )
+from .analysis.relevance import WalkRelevance, count_walks, walk_relevance
 from .analysis.potential import (
     Isosurface,
     PotentialGrid,
@@ -201,6 +202,9 @@ __all__ = [
     "NeighborPairs",
     "Prediction",
     "Ensemble",
+    "WalkRelevance",
+    "walk_relevance",
+    "count_walks",
     "PaiNN",
     "PaiNNConfig",
     "SchNet",
