@@ -201,3 +201,27 @@ def test_bad_requests_say_what_to_do():
 def _rotation() -> np.ndarray:
     q, _ = np.linalg.qr(np.random.default_rng(7).normal(size=(3, 3)))
     return q * np.sign(np.linalg.det(q))
+
+
+def test_the_walk_figure_draws_each_top_walk_along_its_atoms():
+    from insight.plots.relevance import pair_relevance_figure, walks_figure
+
+    model = _model("schnet", passes=3)
+    result = insight.walk_relevance(model, MOLECULE, top=6)
+    figure = walks_figure(result, count=6)
+    walks = [trace for trace in figure.data if trace.name and trace.name.startswith("#")]
+    assert len(walks) == 6
+    for rank, trace in enumerate(walks):
+        walk = result.walks[rank]
+        distinct = [a for a, _ in itertools.groupby(walk.tolist())]
+        assert len(trace.x) == len(distinct)
+        # each drawn point lies next to its atom (the nudge keeps overlapping walks apart)
+        drawn = np.stack([trace.x, trace.y, trace.z], axis=1)
+        assert np.abs(drawn - MOLECULE.positions[distinct]).max() < 0.2
+        color = trace.line.color if len(distinct) > 1 else trace.marker.color
+        assert (color == "rgb(200,30,30)") == (result.relevance[rank] >= 0)
+    pairs = pair_relevance_figure(result)
+    matrix = np.asarray(pairs.data[0].z)
+    np.testing.assert_allclose(np.diag(matrix), result.own)
+    row = result.pairs.iloc[0]
+    assert matrix[row.a, row.b] == matrix[row.b, row.a] == pytest.approx(row.relevance)

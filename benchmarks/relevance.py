@@ -1,0 +1,70 @@
+"""Time to the top-K relevant walks (GNN-LRP) of QM9-sized molecules, against the issue's targets.
+
+    python benchmarks/relevance.py [--molecules 10] [--top 20] [--threads 2]
+
+For each shipped QM9 model with T = 3 and T = 6 passes, finds the ``--top`` most relevant walks behind the total
+energy of the largest of ``--molecules`` random QM9 molecules (all pairs, no cutoff: ``n^(T+1)`` walks, about
+10^8 for 18 atoms and T = 6) and prints the median and worst wall time per molecule, the number of walks, and the
+exhaustive enumeration's time for T = 3 for comparison. Targets (issue 19): <= 2 s for T = 3 and <= 10 s for
+T = 6 on 2 CPU cores. Every call also computes the exact per-atom and 1/2/3-body sums.
+
+Latest (2026-12-02, 2 CPU cores shared with two training runs, 10 QM9 molecules of 16-19 atoms, top 20):
+
+| model | T | walks per molecule | median | worst | target |
+|---|---|---|---|---|---|
+| schnet-qm9-f30-t3 | 3 | 1.0e5 | see below | | 2 s |
+| schnet-qm9 | 6 | 3.4e8 | see below | | 10 s |
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from _common import qm9_molecules
+
+import insight
+
+MODELS = {3: ["schnet-qm9-f30-t3", "schnet-qm9-t3", "dtnn-qm9-t3"], 6: ["schnet-qm9"]}
+TARGETS = {3: 2.0, 6: 10.0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--molecules", type=int, default=10)
+    parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    molecules = sorted(qm9_molecules(4 * args.molecules, seed=1), key=len)[-args.molecules:]
+    print(f"{len(molecules)} QM9 molecules of {len(molecules[0])}-{len(molecules[-1])} atoms, top {args.top}, "
+          f"{args.threads} threads")
+    print("| model | T | walks per molecule | median | worst | target |")
+    print("|---|---|---|---|---|---|")
+    for passes, names in MODELS.items():
+        for name in names:
+            try:
+                model = insight.load_model(name)
+            except insight.ModelFileError as err:  # a rung of the ladder not yet published
+                print(f"| {name} | {passes} | not available: {err} | | | |")
+                continue
+            insight.walk_relevance(model, molecules[0], top=args.top)  # warm-up
+            times, walks = [], []
+            for molecule in molecules:
+                start = time.perf_counter()
+                result = insight.walk_relevance(model, molecule, top=args.top)
+                times.append(time.perf_counter() - start)
+                walks.append(result.n_walks)
+            print(f"| {name} | {passes} | {np.median(walks):.1e} | {np.median(times):.2f} s | {max(times):.2f} s "
+                  f"| {TARGETS[passes]:.0f} s |")
+    model = insight.load_model(MODELS[3][1])
+    start = time.perf_counter()
+    insight.walk_relevance(model, molecules[-1], top=None)
+    print(f"\nexhaustive enumeration, {MODELS[3][1]}, {len(molecules[-1])} atoms: "
+          f"{time.perf_counter() - start:.2f} s for {insight.count_walks(model, molecules[-1]):,} walks")
+
+
+if __name__ == "__main__":
+    main()
