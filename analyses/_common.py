@@ -88,15 +88,17 @@ class Run:
         self.files.append(path.name)
 
     def report(self, figure: str, finding: str, reproduced: bool | None, result: str,
-               numbers: dict[str, Any] | None = None, key: str | None = None) -> None:
+               numbers: dict[str, Any] | None = None, key: str | None = None, beyond: bool = False) -> None:
         """Record the thesis' finding (one sentence), whether we reproduce it, and our numbers.
 
         ``reproduced`` is ``None`` where the shipped models cannot test the finding. ``key``
-        names the entry when one script reports on several figures or tables.
+        names the entry when one script reports on several figures or tables. ``beyond``: an analysis the thesis
+        does not have (``finding`` is then its question, ``result`` our reading); listed after the verdicts.
         """
         key = key or self.key
         entry = {"key": key, "figure": figure, "finding": finding, "reproduced": reproduced, "result": result,
-                 "numbers": numbers or {}, "files": self.files, "regenerated": self.regenerated, "quick": self.quick}
+                 "numbers": numbers or {}, "files": self.files, "regenerated": self.regenerated, "quick": self.quick,
+                 "beyond": beyond}
         (self.output / f"{key}.report.json").write_text(json.dumps(entry, indent=2, default=float) + "\n")
 
 

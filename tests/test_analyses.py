@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,9 +76,15 @@ def test_qm9_figures_quick(tmp_path):
 
 def test_md_figures_quick(tmp_path):
     """The MD scripts; without generated trajectories (as in CI) they evaluate on a short independent one."""
-    _run(["fig_3_10", "fig_3_15", "table_5_3"], tmp_path)
-    for key in ("fig_3_10_3_11", "fig_3_15", "table_5_3_5_4"):
+    _run(["fig_3_10", "fig_3_15", "table_5_3", "beyond_walk"], tmp_path)
+    for key in ("fig_3_10_3_11", "fig_3_15", "table_5_3_5_4", "beyond_walk_relevance"):
         _check_outputs(tmp_path, key)
+    report = (tmp_path / "REPORT.md").read_text()
+    verdicts, beyond = report.split("# Beyond the thesis")
+    assert "relevant walks" in beyond and "relevant walks" not in verdicts, "no verdict, not counted"
+    summary = pd.read_csv(tmp_path / "beyond_walk_relevance_summary.csv")
+    assert len(summary) == 6
+    np.testing.assert_allclose(summary.filter(like="-body").sum(axis=1), summary["explained"], rtol=1e-5)
     table = pd.read_csv(tmp_path / "table_5_3_5_4_md.csv")
     with_forces = table[(table["architecture"] == "schnet") & (table["trained_on"] == "energy+forces")]
     energy_only = table[(table["architecture"] == "schnet") & (table["trained_on"] == "energy")]
@@ -88,7 +95,8 @@ def test_md_figures_quick(tmp_path):
 
 
 def test_every_script_is_run_by_a_quick_test():
-    scripts = {p.stem for p in ANALYSES.glob("*.py") if p.name.startswith(("fig_", "table_"))}
-    tested = set(QM9_SCRIPTS) | {"fig_4_5", "fig_4_9", "fig_4_15", "table_4_3", "fig_3_10", "fig_3_15", "table_5_3"}
+    scripts = {p.stem for p in ANALYSES.glob("*.py") if p.name.startswith(("fig_", "table_", "beyond_"))}
+    tested = set(QM9_SCRIPTS) | {"fig_4_5", "fig_4_9", "fig_4_15", "table_4_3", "fig_3_10", "fig_3_15", "table_5_3",
+                                 "beyond_walk"}
     untested = {s for s in scripts if not any(s.startswith(t) for t in tested)}
     assert not untested, f"figure scripts without a quick-mode test: {sorted(untested)}"

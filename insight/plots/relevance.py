@@ -76,7 +76,9 @@ def pair_relevance_figure(result: WalkRelevance, title: str | None = None) -> go
                                   colorbar=dict(title=dict(text=f"relevance ({result.unit})", side="right")),
                                   hovertemplate="%{y} – %{x}: %{z:.4f}<extra></extra>"))
     orders = ", ".join(f"{k}-body {v:+.2f}" for k, v in result.body_orders.items())
-    figure.update_layout(title=title or f"{result.structure.formula}: 1- and 2-body relevance ({orders} {result.unit})",
+    title = title or (f"{result.structure.formula}: 2-body relevance, 1-body on the diagonal<br>"
+                      f"<sup>all walks by body order: {orders} {result.unit}</sup>")
+    figure.update_layout(title=title,
                          yaxis=dict(autorange="reversed", scaleanchor="x"), xaxis=dict(side="bottom"),
                          width=None, height=None, margin=dict(l=60, r=20, t=60, b=60), paper_bgcolor="white")
     return figure
