@@ -13,6 +13,9 @@ MODEL = "model"
 STRUCTURE = "structure"
 #: Atoms a tab asks the 3D view to highlight (e.g. a ring); cleared when the tab changes.
 HIGHLIGHT = "highlight"
+#: Walks a tab asks the 3D view to draw (the relevance tab): ``[{"atoms", "relevance", "label"}]``, most relevant
+#: first; emptied when that tab is not shown.
+WALKS = "walks"
 #: The analysis tabs; callbacks of a tab compute only while it is shown.
 ANALYSIS = "analysis"
 
@@ -31,4 +34,5 @@ def build_layout(bench: Workbench, structure_panel: list, tabs: list, first_stru
         ], className="columns"),
         dcc.Store(id=STRUCTURE, data=first_structure),
         dcc.Store(id=HIGHLIGHT, data=[]),
+        dcc.Store(id=WALKS, data=[]),
     ])

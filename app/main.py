@@ -74,7 +74,7 @@ def build_app(bench):
 
 
 #: Every figure card of the page, for the PNG / SVG / CSV downloads.
-FIGURES = ["distributions", "potential", "pair-sensitivity", "element-sensitivity", "alchemy", "alchemy-frame",
+FIGURES = ["distributions", "pair-relevance", "potential", "pair-sensitivity", "element-sensitivity", "alchemy", "alchemy-frame",
            "rings", "embeddings", "filters", "errors-by-size", "isomers"]
 
 

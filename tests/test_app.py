@@ -138,8 +138,16 @@ def test_workbench_end_to_end(dash_duo, app, tmp_path):
     dash_duo.wait_for_contains_text("#energy-summary", "kcal/mol", timeout=60)
     _wait_for(lambda: len(_traces(dash_duo, "distributions")) >= 3, timeout=120, message="distributions")
 
+    # Relevance: the top walks in a table and drawn in the shared view; leaving the tab takes them away.
+    _tab(dash_duo, "Relevance")
+    _wait_for(lambda: len(dash_duo.find_elements("#walks-table tbody tr")) == 1 + 10, timeout=60, message="walks")
+    _wait_for(lambda: sum((t["name"] or "").startswith("#") for t in _traces(dash_duo, "structure-view")) == 10,
+              message="walks in the view")
+
     # Local potential: the isosurface carries the potential; a different probe changes it.
     _tab(dash_duo, "Local potential")
+    _wait_for(lambda: not any((t["name"] or "").startswith("#") for t in _traces(dash_duo, "structure-view")),
+              message="walks gone from the view")
     surface = _wait_for(lambda: [t for t in _traces(dash_duo, "potential") if t["name"] == "potential"],
                         message="isosurface")[0]
     assert surface["n"] > 1000 and surface["intensity"] and all(isinstance(v, float) for v in surface["intensity"])

@@ -18,6 +18,7 @@ from insight_app.tabs import (
     inputs,
     partition,
     potential,
+    relevance,
     rings,
     sensitivity,
     view,
@@ -167,6 +168,27 @@ def test_sensitivity_waits_for_two_atoms_then_draws_both(bench):
     assert "and" in status and len(figure.data) == 2
 
 
+def test_the_relevance_tab_lists_the_top_walks_and_draws_them_in_the_view(bench):
+    data = _json("ethanol")
+    options, value, _ = relevance.output_choices(bench, data, 12)
+    assert len(options) == 10 and value == "energy"  # atom 12 does not exist in ethanol: back to the energy
+    walks, rows, columns, summary, pairs, _, _ = relevance.relevance(bench, data, QM9_MODEL, "energy", 5, relevance.TAB)
+    assert len(walks) == len(rows) == 5 and "of 4,782,969 walks behind E" in summary  # 9 atoms, T = 6: 9^7
+    expected = insight.walk_relevance(bench.model(QM9_MODEL), structure_from_json(data), top=5)
+    assert [w["atoms"] for w in walks] == expected.walks.tolist()
+    assert [r["relevance"] for r in rows] == pytest.approx(expected.relevance, abs=1e-4)
+    assert pairs.data[0].type == "heatmap"
+    plain = view.draw(bench, data, QM9_MODEL, "energy", [], [])[0]
+    drawn = view.draw(bench, data, QM9_MODEL, "energy", [], [], 1, walks)[0]
+    assert len(drawn.data) == len(plain.data) + 5 and drawn.data[-5].name.startswith("#1 ")
+    one_atom, *_ = relevance.relevance(bench, data, QM9_MODEL, 2, 3, relevance.TAB)
+    assert all(w["atoms"][-1] == 2 for w in one_atom)  # walks into E_2 end at atom 2
+    assert relevance.relevance(bench, data, QM9_MODEL, "energy", 5, "partition")[0] == []  # another tab: no walks
+    assert "from 1 to 50" in relevance.relevance(bench, data, QM9_MODEL, "energy", 500, relevance.TAB)[-1]
+    selection, _ = relevance.select_walk(bench, {"row": 0}, rows, walks, [])
+    assert selection == [walks[0]["atoms"][0], walks[0]["atoms"][-1]][-len(selection):]
+
+
 def test_alchemy_runs_a_fixed_path_and_refuses_a_relaxation_that_breaks_the_molecule(bench):
     data = _json("phenol")
     oxygen = int(np.flatnonzero(np.array(data["numbers"]) == 8)[0])
@@ -251,6 +273,9 @@ def test_a_schnetpack_painn_file_opens_in_every_tab_that_applies(capsys):
         rings.ranking(own, name, rings.TAB, None)
     with pytest.raises(components.UserError, match="QM9 or FLLA"):
         accuracy.accuracy(own, name, accuracy.TAB, None)
+    refused = components.guarded(relevance.relevance, own, 7, on_error={0: []})(data, name, "energy", 5,
+                                                                                relevance.TAB)
+    assert refused[0] == [] and "PaiNN" in refused[-1]
 
 
 def test_an_ensemble_of_repetitions_shows_each_e_i_with_its_spread(bench):

@@ -4,8 +4,8 @@
 follow in the order the page shows them.
 """
 
-from . import accuracy, alchemy, embeddings, filters, inputs, partition, potential, rings, sensitivity, view
+from . import accuracy, alchemy, embeddings, filters, inputs, partition, potential, relevance, rings, sensitivity, view
 
-ANALYSIS_TABS = (partition, potential, sensitivity, alchemy, rings, embeddings, filters, accuracy)
+ANALYSIS_TABS = (partition, relevance, potential, sensitivity, alchemy, rings, embeddings, filters, accuracy)
 
 __all__ = ["ANALYSIS_TABS", "inputs", "view"]

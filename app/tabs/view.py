@@ -10,11 +10,12 @@ import numpy as np
 from dash import Input, Output, State, dcc, html, no_update
 
 import insight
+from insight.plots.relevance import walk_traces
 from insight.plots.structure import atom_at, structure_figure
 from insight.sharing import write_chemiscope
 
 from ..components import EMPTY, guarded, message
-from ..layout import ANALYSIS, HIGHLIGHT, MODEL, STRUCTURE
+from ..layout import ANALYSIS, HIGHLIGHT, MODEL, STRUCTURE, WALKS
 from ..state import Workbench, file_stem, structure_from_json
 
 TITLE = "structure-title"
@@ -73,14 +74,20 @@ def structure_view(bench: Workbench, structure: insight.Structure, model_name: s
     return figure, title
 
 
-def draw(bench: Workbench, data, model_name, color_by, selection, highlight, repeats=1):
-    """The view, its title, the model's domain warnings, and the cell-repeat control (crystals only)."""
+def draw(bench: Workbench, data, model_name, color_by, selection, highlight, repeats=1, walks=None):
+    """The view, its title, the model's domain warnings, and the cell-repeat control (crystals only); the walks a
+    tab asked for are drawn over the structure."""
     if not data:
         return EMPTY, "", [], {"display": "none"}, ""
     structure = structure_from_json(data)
     marked = list(selection or []) + list(highlight or [])
     figure, title = structure_view(bench, structure, model_name, color_by, marked, data.get("name"),
                                    int(repeats or 1))
+    if walks and not structure.is_periodic:
+        figure.add_traces(walk_traces(structure, [w["atoms"] for w in walks], [w["relevance"] for w in walks],
+                                      [w["label"] for w in walks]))
+        figure.update_layout(showlegend=True, legend=dict(x=0.0, y=1.0, bgcolor="rgba(255,255,255,0.7)",
+                                                          font=dict(size=10)))
     cautions = [html.Li(text) for text in bench.model(model_name).domain_warnings(structure)]
     return figure, title, cautions, {} if structure.is_periodic else {"display": "none"}, ""
 
@@ -130,7 +137,7 @@ def register(app, bench: Workbench) -> None:
         Output(VIEW, "figure"), Output(TITLE, "children"), Output(WARNINGS, "children"),
         Output(REPEATS_CONTROL, "style"), Output(MESSAGE, "children"),
         Input(STRUCTURE, "data"), Input(MODEL, "value"), Input(COLOR_BY, "value"), Input(SELECTED, "value"),
-        Input(HIGHLIGHT, "data"), Input(REPEATS, "value"), prevent_initial_call=True,
+        Input(HIGHLIGHT, "data"), Input(REPEATS, "value"), Input(WALKS, "data"), prevent_initial_call=True,
     )(guarded(draw, bench, 5))
     app.callback(Output(SELECTED, "value"), Output(SELECTED, "options"), Input(VIEW, "clickData"),
                  Input(STRUCTURE, "data"), State(SELECTED, "value"))(

@@ -8,41 +8,35 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..analysis.relevance import WalkRelevance
+from ..structures import Structure
 from .structure import _scene_layout, structure_traces
 
-__all__ = ["walks_figure", "pair_relevance_figure"]
+__all__ = ["walks_figure", "walk_traces", "walk_labels", "pair_relevance_figure"]
 
 #: Positive relevance (raises the energy) red, negative blue, as in the E_i colour scale.
 _POSITIVE, _NEGATIVE = "rgb(200,30,30)", "rgb(30,80,200)"
 
 
-def _path(result: WalkRelevance, walk: np.ndarray, rank: int) -> np.ndarray:
+def _path(positions: np.ndarray, walk, rank: int) -> np.ndarray:
     """Points of a walk's path: its atoms with repeated stays dropped, nudged sideways by rank so that walks over
     the same atoms stay apart."""
     atoms = [atom for atom, _ in itertools.groupby(int(a) for a in walk)]
-    points = result.structure.positions[atoms].astype(float)
     nudge = 0.06 * (rank % 5 - 2)
-    return points + nudge * np.array([0.58, 0.58, 0.58])
+    return positions[atoms].astype(float) + nudge * np.array([0.58, 0.58, 0.58])
 
 
-def walks_figure(result: WalkRelevance, count: int = 10, title: str | None = None) -> go.Figure:
-    """The ``count`` most relevant walks drawn as paths through the molecule (3D).
-
-    Atoms are coloured by the relevance of the walks that start there; each walk is a line from its source atom
-    (``i_0``) through the atoms it passes to the atom whose ``E_i`` it feeds (a diamond), red where it raises the
-    energy and blue where it lowers it, its width proportional to ``|relevance|``. A walk that never leaves its atom
-    (the residual path) is a ring around that atom. Hover a walk for its atoms and relevance.
-    """
-    structure = result.structure
-    traces = structure_traces(structure, result.by_start, value_label=f"from atom ({result.unit})", opacity=0.55)
-    shown = min(count, len(result.walks))
-    largest = float(np.abs(result.relevance[:shown]).max()) if shown else 1.0
-    for rank in range(shown):
-        walk, value = result.walks[rank], float(result.relevance[rank])
+def walk_traces(structure: Structure, walks, relevance, labels) -> list[go.Scatter3d]:
+    """Traces of walks (atom index sequences, most relevant first) to add to a 3D view of ``structure``: a line
+    from the source atom to the atom whose ``E_i`` the walk feeds (a diamond), red where it raises the energy and
+    blue where it lowers it, its width proportional to ``|relevance|``; a walk that never leaves its atom is a
+    ring around it. ``labels`` are the legend and hover texts."""
+    traces = []
+    relevance = np.asarray(relevance, dtype=float)
+    largest = float(np.abs(relevance).max()) if len(relevance) else 0.0
+    for rank, (walk, value, label) in enumerate(zip(walks, relevance, labels)):
         color = _POSITIVE if value >= 0 else _NEGATIVE
-        label = f"#{rank + 1} {result.label(walk)}: {value:+.3f} {result.unit}"
         width = 2.0 + 10.0 * abs(value) / largest if largest else 2.0
-        points = _path(result, walk, rank)
+        points = _path(structure.positions, walk, rank)
         if len(points) == 1:
             traces.append(go.Scatter3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], mode="markers",
                                        marker=dict(symbol="circle-open", size=6 + 2 * width, color=color,
@@ -54,6 +48,22 @@ def walks_figure(result: WalkRelevance, count: int = 10, title: str | None = Non
                                    marker=dict(size=[3] * (len(points) - 1) + [7], color=color,
                                                symbol=["circle"] * (len(points) - 1) + ["diamond"]),
                                    name=label, hovertext=label, hoverinfo="text"))
+    return traces
+
+
+def walk_labels(result: WalkRelevance, count: int) -> list[str]:
+    """``"#1 C0 → H3: +0.421 kcal/mol"`` for the first ``count`` walks."""
+    return [f"#{rank + 1} {result.label(walk)}: {value:+.3f} {result.unit}"
+            for rank, (walk, value) in enumerate(zip(result.walks[:count], result.relevance[:count]))]
+
+
+def walks_figure(result: WalkRelevance, count: int = 10, title: str | None = None) -> go.Figure:
+    """The ``count`` most relevant walks drawn as paths through the molecule (3D; see :func:`walk_traces`), the
+    atoms coloured by the relevance of the walks that start there. Hover a walk for its atoms and relevance."""
+    structure = result.structure
+    shown = min(count, len(result.walks))
+    traces = structure_traces(structure, result.by_start, value_label=f"from atom ({result.unit})", opacity=0.55)
+    traces += walk_traces(structure, result.walks[:shown], result.relevance[:shown], walk_labels(result, shown))
     target = "E" if result.output == "energy" else f"E_{result.output}"
     title = title or (f"{structure.formula}: top {shown} of {result.n_walks:,} walks behind {target} "
                       f"({result.model})")
