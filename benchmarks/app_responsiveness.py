@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-TABS = ["Partitioning", "Local potential", "Sensitivity", "Alchemy", "Rings", "Embeddings", "Filters", "Accuracy"]
+TABS = ["Partitioning", "Relevance", "Local potential", "Sensitivity", "Alchemy", "Rings", "Embeddings", "Filters", "Accuracy"]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from screenshots_manifest import write_manifest  # noqa: E402
 
