@@ -12,8 +12,9 @@ through every dense layer, residual sum and message sum; element-wise activation
 SchNet's cfconv ``sum_j W(r_ij) * y_j`` and DTNN's factor product ``(W^fx x_j + b) * (W^fd d_ij + b)`` multiply
 two inputs: the distance part is treated as a **weight** and relevance flows through the atom features only, as
 GNN-LRP treats the graph's adjacency and as Bonneau et al. (Nat. Commun. 16, 9898, 2025; the gnn-lrp-cg code)
-treat SchNetPack's filters. The gamma rule is not offered: it assumes non-negative activations, and shifted
-softplus and tanh give signed ones.
+treat SchNetPack's filters. In PaiNN, scalar gates multiply features: the gate is a weight and the feature takes
+the relevance (see :class:`_PaiNNSteps`). The gamma rule is not offered: it assumes non-negative activations, and
+shifted softplus, SiLU and tanh give signed ones.
 
 **What is conserved.** Each residual sum, message sum and bias-free dense layer passes on exactly the relevance
 it receives. Dense layers with a bias keep the bias' share (``b / z`` of it): the walks then sum to the learned
@@ -47,6 +48,7 @@ import torch.nn.functional as F
 from ..errors import ArgumentError, StructureError
 from ..models.base import AtomisticModel, PairGeometry
 from ..models.dtnn import DTNN
+from ..models.painn import PaiNN
 from ..models.schnet import SchNet
 from ..structures import Structure
 
@@ -173,6 +175,19 @@ class _Steps:
     learned: torch.Tensor
     #: ``(n_atoms, n_atoms)``: whether atom k receives from atom j (k != j, within the cutoff).
     neighbors: torch.Tensor
+
+    def down(self, t: int, k: torch.Tensor, r: torch.Tensor, j: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def up(self, t: int, j: torch.Tensor, a: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        """The transpose of :meth:`down` by automatic differentiation: ``down`` is linear in the relevance, so its
+        vector-Jacobian product with ``a`` is ``P[k->j]^T a``. Architectures may write it out (faster)."""
+        batch, m = k.shape
+        relevance = torch.zeros(batch * m, a.shape[1], dtype=a.dtype, requires_grad=True)
+        with torch.enable_grad():
+            sent = self.down(t, k.reshape(-1), relevance, j.repeat_interleave(m)[:, None])[:, 0]
+            (pulled,) = torch.autograd.grad(sent, relevance, grad_outputs=a.repeat_interleave(m, 0))
+        return pulled.view(batch, m, -1)
 
     def converted(self, dtype: torch.dtype) -> "_Steps":
         """A copy whose tensors have ``dtype`` (float32 for the fast search of the top walks)."""
@@ -310,15 +325,100 @@ class _DTNNSteps(_Steps):
         return q + (k == jj)[..., None] * (L["stay"][j] * a)[:, None]
 
 
+class _PaiNNSteps(_Steps):
+    """PaiNN (Schütt et al. 2021): states ``[q | mu_x | mu_y | mu_z]``; a message step between atoms, then an update
+    within each atom.
+
+    Filters, directions ``r_ij`` and **gates** are weights: in each product of a scalar gate computed from ``q``
+    (``dmu_mu`` of the message, ``a_vv`` and ``a_sv`` of the update) with a feature, the feature takes all the
+    relevance, as LRP treats the gates of LSTMs (Arras et al. 2017). The scalar product ``<U mu, V mu>`` of two
+    vector features gives each factor half. The norm ``|U mu|`` passes relevance to the components of ``U mu`` in
+    proportion to their squares.
+    """
+
+    def __init__(self, model, numbers, distances, neighbors, epsilon: float, positions: torch.Tensor):
+        n, width = len(numbers), model.config.n_features
+        self.n_atoms, self.n_passes, self.neighbors, self.width = n, model.n_interactions, neighbors, width
+        self.epsilon = epsilon
+        pair_k, pair_j = torch.nonzero(neighbors, as_tuple=True)
+        filters = model.pair_features(distances[pair_k, pair_j])
+        directions = positions.new_zeros(n, n, 3)
+        directions[pair_k, pair_j] = (positions[pair_j] - positions[pair_k]) / distances[pair_k, pair_j, None]
+        x = model.initial_state(model.embedding(numbers))
+        self.layers = []
+        for message, update, block_filters in zip(model.messages, model.updates, filters):
+            dense = x.new_zeros(n, n, 3 * width)
+            dense[pair_k, pair_j] = block_filters
+            q, mu = x[:, :width], x[:, width:].reshape(n, 3, width)
+            first, second = message.context
+            z1 = F.linear(q, first.weight, first.bias)
+            h = first.activation(z1)
+            context = F.linear(h, second.weight, second.bias)
+            c_s, c_r, c_m = context.split(width, dim=1)
+            W_s, W_r, W_m = dense.split(width, dim=2)
+            q1 = q + (c_s[None] * W_s).sum(1)
+            mu1 = mu + (c_r[None, :, None] * W_r[:, :, None] * directions[..., None]).sum(1) \
+                + (c_m[None, :, None] * W_m[:, :, None] * mu[None]).sum(1)
+            W_u, W_v = update.vector_mix.weight.split(width, dim=0)
+            u, v = mu1 @ W_u.T, mu1 @ W_v.T  # (n, 3, F)
+            norm_squared = (u**2).sum(1) + update.epsilon
+            gate_in = torch.cat([q1, torch.sqrt(norm_squared)], dim=1)
+            e1, e2 = update.context
+            y1 = F.linear(gate_in, e1.weight, e1.bias)
+            g = e1.activation(y1)
+            a_ss, a_vv, a_sv = F.linear(g, e2.weight, e2.bias).split(width, dim=1)
+            product = (u * v).sum(1)
+            q2 = q1 + a_ss + a_sv * product
+            mu2 = mu1 + a_vv[:, None] * v
+            stab = lambda z: _stab(z, epsilon)  # noqa: E731
+            # every factor of the rules that depends on one atom alone, computed once
+            self.layers.append(dict(
+                q=q, mu=mu, context=context, W_s=W_s, W_r=W_r, W_m=W_m, directions=directions,
+                C1=first.weight, C2=second.weight, E1=e1.weight, E2=e2.weight, W_u=W_u, W_v=W_v,
+                q1_share=q1 / stab(q2), mu1_share=mu1 / stab(mu2),
+                a_ss_rate=a_ss / stab(q2) / stab(a_ss), product_rate=a_sv * product / stab(q2) / stab(product),
+                v_share=a_vv[:, None] * v / stab(mu2), uv_half=u * v / 2, g_rate=g / stab(y1), gate_in=gate_in,
+                u_square_rate=u**2 / stab(norm_squared)[:, None], mu1=mu1, u_rate=1 / stab(u), v_rate=1 / stab(v),
+                q_rate=1 / stab(q1), mu_rate=1 / stab(mu1), context_rate=1 / stab(context[:, : 2 * width]),
+                h_rate=h / stab(z1)))
+            x = torch.cat([q2, mu2.flatten(1)], dim=1)
+        scalar, self.learned = _output_relevance(model, x[:, :width], epsilon)
+        self.final = torch.cat([scalar, scalar.new_zeros(n, 3 * width)], dim=1)
+
+    def down(self, t, k, r, j):
+        L, w = self.layers[t - 1], self.width
+        R_q2, R_mu2 = r[:, :w], r[:, w:].reshape(-1, 3, w)
+        # the update, within receiver k
+        R_q1 = L["q1_share"][k] * R_q2
+        R_mu1 = L["mu1_share"][k] * R_mu2
+        halves = L["uv_half"][k] * (L["product_rate"][k] * R_q2)[:, None]  # gate a_sv: all to <U mu, V mu>
+        R_v = L["v_share"][k] * R_mu2 + halves  # gate a_vv: all to V mu
+        gate_hidden = L["g_rate"][k] * ((L["a_ss_rate"][k] * R_q2) @ L["E2"][:w])
+        R_gate_in = L["gate_in"][k] * (gate_hidden @ L["E1"])
+        R_q1 = R_q1 + R_gate_in[:, :w]
+        R_u = halves + L["u_square_rate"][k] * R_gate_in[:, None, w:]
+        R_mu1 = R_mu1 + L["mu1"][k] * ((R_u * L["u_rate"][k]) @ L["W_u"] + (R_v * L["v_rate"][k]) @ L["W_v"])
+        # the messages from senders j to receiver k
+        kk = k[:, None]
+        share_q1 = R_q1 * L["q_rate"][k]  # (B, F)
+        share_mu1 = R_mu1 * L["mu_rate"][k]  # (B, 3, F)
+        c_s, c_r, c_m = L["context"][j].split(w, dim=-1)  # (B, M, F) each
+        R_c_s = share_q1[:, None] * c_s * L["W_s"][kk, j]
+        R_c_r = c_r * L["W_r"][kk, j] * (L["directions"][kk, j][..., None] * share_mu1[:, None]).sum(2)
+        R_mu_j = share_mu1[:, None] * (c_m * L["W_m"][kk, j])[:, :, None] * L["mu"][j]  # gate dmu_mu: all to mu_j
+        hidden = L["h_rate"][j] * ((torch.cat([R_c_s, R_c_r], dim=-1) * L["context_rate"][j]) @ L["C2"][: 2 * w])
+        R_q_j = L["q"][j] * (hidden @ L["C1"])
+        sent = torch.cat([R_q_j, R_mu_j.flatten(2)], dim=-1)
+        stay = torch.cat([L["q"][k] * share_q1, (L["mu"][k] * share_mu1).flatten(1)], dim=1)
+        return sent + (j == kk)[..., None] * stay[:, None]
+
+
 def _steps(model: AtomisticModel, structure: Structure, epsilon: float) -> _Steps:
-    if isinstance(model, SchNet):
-        kind = _SchNetSteps
-    elif isinstance(model, DTNN):
-        kind = _DTNNSteps
-    else:
-        raise ArgumentError(f"walk relevances are implemented for SchNet and DTNN; {type(model).__name__} "
-                            "(e.g. PaiNN, whose vector features meet in products that need their own rules) is "
-                            "not supported yet")
+    kinds = {SchNet: _SchNetSteps, DTNN: _DTNNSteps, PaiNN: _PaiNNSteps}
+    kind = next((steps for architecture, steps in kinds.items() if isinstance(model, architecture)), None)
+    if kind is None:
+        raise ArgumentError(f"walk relevances are implemented for SchNet, DTNN and PaiNN, not for "
+                            f"{type(model).__name__}")
     if structure.is_periodic:
         raise StructureError(f"walk relevances are defined here for molecules; {structure.formula} is periodic "
                              "and its walks would run through periodic images")
@@ -333,7 +433,10 @@ def _steps(model: AtomisticModel, structure: Structure, epsilon: float) -> _Step
     if model.cutoff is not None:
         neighbors &= distances < model.cutoff
     # a float64 copy: the app may be using the model itself from another thread
-    return kind(copy.deepcopy(model).double().requires_grad_(False), numbers, distances, neighbors, epsilon)
+    copied = copy.deepcopy(model).double().requires_grad_(False)
+    if kind is _PaiNNSteps:
+        return kind(copied, numbers, distances, neighbors, epsilon, positions)
+    return kind(copied, numbers, distances, neighbors, epsilon)
 
 
 # -- sums over walks ---------------------------------------------------------------------------------------------
@@ -362,22 +465,23 @@ def _restricted_sums(steps: _Steps, ends: torch.Tensor, subsets: np.ndarray) -> 
     return state.sum((1, 2)).numpy()
 
 
-def _marginals(steps: _Steps, ends: torch.Tensor, final: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """Summed relevance of the walks starting at each atom and ending at each atom."""
+def _marginals(steps: _Steps, ends: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Summed relevance of the walks starting at each atom (relevance summed over the ends, pushed down) and of
+    those ending at each atom (functionals summed over the starts, pulled up)."""
     n = steps.n_atoms
     everyone = torch.arange(n)
-    # one state per end atom: (E, n, F)
-    state = torch.zeros(len(ends), n, final.shape[1], dtype=final.dtype)
-    state[torch.arange(len(ends)), ends] = final
+    receivers_to_senders = steps.allowed(everyone[:, None], everyone[None])  # [k, j]
+    state = torch.zeros_like(steps.final)
+    state[ends] = steps.final[ends]
     for t in range(steps.n_passes, 0, -1):
-        k = everyone.repeat(len(ends))
-        sent = steps.down(t, k, state.reshape(len(ends) * n, -1), everyone.expand(len(k), n))
-        sent = sent * steps.allowed(k[:, None], everyone[None])[..., None]
-        state = sent.reshape(len(ends), n, n, -1).sum(1)
-    per_end_start = state.sum(-1)  # (E, n)
-    by_end = np.zeros(n)
-    by_end[ends.numpy()] = per_end_start.sum(1).numpy()
-    return per_end_start.sum(0).numpy(), by_end
+        state = (steps.down(t, everyone, state, everyone.expand(n, n)) * receivers_to_senders[..., None]).sum(0)
+    functionals = torch.ones_like(steps.final)
+    for t in range(1, steps.n_passes + 1):
+        pulled = steps.up(t, everyone, functionals, everyone.expand(n, n))  # [j, k]
+        functionals = (pulled * receivers_to_senders.T[..., None]).sum(0)
+    by_end = torch.zeros(n, dtype=steps.final.dtype)
+    by_end[ends] = (steps.final[ends] * functionals[ends]).sum(1)
+    return state.sum(1).numpy(), by_end.numpy()
 
 
 def _body_orders(steps, ends, structure: Structure):
@@ -526,7 +630,7 @@ def walk_relevance(model: AtomisticModel, structure: Structure, output: str | in
     Parameters
     ----------
     model
-        A SchNet or DTNN (also SchNetPack SchNets opened with :func:`insight.load_schnetpack`).
+        A SchNet, DTNN or PaiNN (also SchNetPack's, opened with :func:`insight.load_schnetpack`).
     structure
         A molecule.
     output
@@ -558,7 +662,7 @@ def walk_relevance(model: AtomisticModel, structure: Structure, output: str | in
 def _walk_relevance(model, structure, output, top, epsilon, n_walks) -> WalkRelevance:
     steps = _steps(model, structure, epsilon)
     ends, final = _end_vectors(steps, output)
-    by_start, by_end = _marginals(steps, ends, final)
+    by_start, by_end = _marginals(steps, ends)
     singles, pairs, triples = _body_orders(steps, ends, structure)
     explained = float(by_start.sum())
     body = {"1": float(singles.sum()), "2": float(pairs["relevance"].sum()), "3": float(triples["relevance"].sum())}
