@@ -52,7 +52,7 @@ from ..models.painn import PaiNN
 from ..models.schnet import SchNet
 from ..structures import Structure
 
-__all__ = ["WalkRelevance", "walk_relevance", "count_walks"]
+__all__ = ["WalkRelevance", "count_walks", "walk_relevance"]
 
 #: Exhaustive enumeration refuses more walks than this (use ``top=K``).
 MAX_EXHAUSTIVE_WALKS = 2_000_000
@@ -189,7 +189,7 @@ class _Steps:
             (pulled,) = torch.autograd.grad(sent, relevance, grad_outputs=a.repeat_interleave(m, 0))
         return pulled.view(batch, m, -1)
 
-    def converted(self, dtype: torch.dtype) -> "_Steps":
+    def converted(self, dtype: torch.dtype) -> _Steps:
         """A copy whose tensors have ``dtype`` (float32 for the fast search of the top walks)."""
         other = copy.copy(self)
         for name, value in vars(self).items():
@@ -370,7 +370,7 @@ class _PaiNNSteps(_Steps):
             product = (u * v).sum(1)
             q2 = q1 + a_ss + a_sv * product
             mu2 = mu1 + a_vv[:, None] * v
-            stab = lambda z: _stab(z, epsilon)  # noqa: E731
+            stab = lambda z: _stab(z, epsilon)
             # every factor of the rules that depends on one atom alone, computed once
             self.layers.append(dict(
                 q=q, mu=mu, context=context, W_s=W_s, W_r=W_r, W_m=W_m, directions=directions,
@@ -508,7 +508,7 @@ def _body_orders(steps, ends, structure: Structure):
     triples = pd.DataFrame({"a": triple_list[:, 0], "b": triple_list[:, 1], "c": triple_list[:, 2],
                             "elements": ["".join(symbols[i] for i in t) for t in triple_list],
                             "relevance": triple_body})
-    by_abs = lambda frame: frame.iloc[np.argsort(-np.abs(frame["relevance"].to_numpy()), kind="stable")]  # noqa: E731
+    by_abs = lambda frame: frame.iloc[np.argsort(-np.abs(frame["relevance"].to_numpy()), kind="stable")]
     return singles, by_abs(pairs).reset_index(drop=True), by_abs(triples).reset_index(drop=True)
 
 
@@ -554,7 +554,7 @@ def count_walks(model: AtomisticModel, structure: Structure, output: str | int =
         return (n if output == "energy" else 1) * n ** model.n_interactions
     reach = (structure.distances() < model.cutoff).astype(float)  # includes the stay (distance 0)
     ends = np.ones(n) if output == "energy" else np.eye(n)[int(output)]
-    return int(round(float(ends @ np.linalg.matrix_power(reach, model.n_interactions) @ np.ones(n))))
+    return round(float(ends @ np.linalg.matrix_power(reach, model.n_interactions) @ np.ones(n)))
 
 
 def _exhaustive(steps, ends, final) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ from ..analysis.relevance import WalkRelevance
 from ..structures import Structure
 from .structure import _scene_layout, structure_traces
 
-__all__ = ["walks_figure", "walk_traces", "walk_labels", "pair_relevance_figure"]
+__all__ = ["pair_relevance_figure", "walk_labels", "walk_traces", "walks_figure"]
 
 #: Positive relevance (raises the energy) red, negative blue, as in the E_i colour scale.
 _POSITIVE, _NEGATIVE = "rgb(200,30,30)", "rgb(30,80,200)"
@@ -76,7 +76,6 @@ def walks_figure(result: WalkRelevance, count: int = 10, title: str | None = Non
 
 def pair_relevance_figure(result: WalkRelevance, title: str | None = None) -> go.Figure:
     """The 2-body relevances as a symmetric atom-by-atom map, the 1-body (own) relevances on the diagonal."""
-    n = len(result.structure)
     matrix = np.diag(result.own.astype(float))
     a, b = result.pairs["a"].to_numpy(), result.pairs["b"].to_numpy()
     matrix[a, b] = matrix[b, a] = result.pairs["relevance"].to_numpy()
