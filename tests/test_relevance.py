@@ -176,6 +176,15 @@ def test_a_one_pass_schnet_worked_out_by_hand():
         assert computed[walk] == pytest.approx(value, rel=1e-9, abs=1e-12), walk
 
 
+def test_a_large_molecule_gets_the_sums_it_can_afford_or_a_clear_refusal():
+    chain = insight.from_smiles("C" * 20)  # C20H42, 62 atoms
+    shallow = insight.walk_relevance(_model("schnet", passes=1), chain, top=5)
+    assert list(shallow.body_orders) == ["1", "2", "3+"] and shallow.triples.empty
+    assert sum(shallow.body_orders.values()) == pytest.approx(shallow.explained, rel=1e-10)
+    with pytest.raises(insight.StructureError, match="too many for the top-K search"):
+        insight.walk_relevance(_model("schnet", passes=6), chain, top=5)
+
+
 def test_the_frame_and_labels():
     model = _model("dtnn", passes=2)
     result = insight.walk_relevance(model, MOLECULE, top=4)

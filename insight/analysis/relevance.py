@@ -54,8 +54,15 @@ from ..structures import Structure
 
 __all__ = ["WalkRelevance", "count_walks", "walk_relevance"]
 
-#: Exhaustive enumeration refuses more walks than this (use ``top=K``).
+#: Exhaustive enumeration refuses more walks than this for 64 numbers per atom state (fewer for wider states; use
+#: ``top=K``).
 MAX_EXHAUSTIVE_WALKS = 2_000_000
+#: The top-K search keeps every half walk's vector: at most this many numbers per half (float32).
+MAX_HALF_WALK_NUMBERS = 60_000_000
+#: 3-body sums are computed up to this many atoms (C(n, 3) triples); beyond, "3" and "4+" are reported together.
+MAX_ATOMS_TRIPLES = 60
+#: Subsets of atoms restricted at once in the body-order sums (bounds their memory).
+SUBSET_CHUNK = 4096
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,8 @@ class WalkRelevance:
         2- and 3-body relevances: walks whose distinct atoms are exactly that pair or triple, summed. Columns
         ``a, b`` (``, c``), ``elements``, ``distance`` (Å, pairs) and ``relevance``; sorted by ``|relevance|``.
     body_orders
-        Summed relevance of walks visiting exactly 1, 2, 3 and more (``"4+"``) distinct atoms.
+        Summed relevance of walks visiting exactly 1, 2, 3 and more (``"4+"``) distinct atoms; beyond
+        ``MAX_ATOMS_TRIPLES`` atoms the triples are not summed one by one and ``"3+"`` holds the rest.
     n_walks
         How many walks there are in all: ``n_outputs * n_atoms^T`` with all pairs (fewer with a cutoff).
     mode
@@ -450,6 +458,9 @@ def _end_vectors(steps: _Steps, output: str | int) -> tuple[torch.Tensor, torch.
 
 def _restricted_sums(steps: _Steps, ends: torch.Tensor, subsets: np.ndarray) -> np.ndarray:
     """Summed relevance of the walks that stay within each subset of atoms, ``subsets`` (S, m): (S,)."""
+    if len(subsets) > SUBSET_CHUNK:
+        return np.concatenate([_restricted_sums(steps, ends, subsets[start:start + SUBSET_CHUNK])
+                               for start in range(0, len(subsets), SUBSET_CHUNK)])
     subsets_t = torch.as_tensor(subsets, dtype=torch.long)
     n_sets, size = subsets_t.shape
     # state (S, m, F): relevance on x^(t) of each subset member, summed over the walks' later parts
@@ -491,7 +502,8 @@ def _body_orders(steps, ends, structure: Structure):
     pair_list = np.array(list(itertools.combinations(range(n), 2)), dtype=int).reshape(-1, 2)
     within_pair = _restricted_sums(steps, ends, pair_list) if len(pair_list) else np.zeros(0)
     pair_body = within_pair - singles[pair_list[:, 0]] - singles[pair_list[:, 1]]
-    triple_list = np.array(list(itertools.combinations(range(n), 3)), dtype=int).reshape(-1, 3)
+    triple_list = np.array(list(itertools.combinations(range(n), 3)) if n <= MAX_ATOMS_TRIPLES else [],
+                           dtype=int).reshape(-1, 3)
     if len(triple_list):
         within = _restricted_sums(steps, ends, triple_list)
         pair_index = {tuple(p): i for i, p in enumerate(pair_list)}
@@ -547,14 +559,17 @@ def _suffixes(steps: _Steps, up_to: int) -> tuple[torch.Tensor, torch.Tensor]:
     return paths, functionals
 
 
-def count_walks(model: AtomisticModel, structure: Structure, output: str | int = "energy") -> int:
-    """How many walks explain ``output``: ``n_outputs * n^T`` without a cutoff (the residual stay included)."""
+def count_walks(model: AtomisticModel, structure: Structure, output: str | int = "energy",
+                passes: int | None = None) -> int:
+    """How many walks explain ``output``: ``n_outputs * n^T`` without a cutoff (the residual stay included);
+    ``passes`` counts walks over fewer passes than the model's ``T``."""
     n = len(structure)
+    passes = model.n_interactions if passes is None else passes
     if model.cutoff is None:
-        return (n if output == "energy" else 1) * n ** model.n_interactions
+        return (n if output == "energy" else 1) * n ** passes
     reach = (structure.distances() < model.cutoff).astype(float)  # includes the stay (distance 0)
     ends = np.ones(n) if output == "energy" else np.eye(n)[int(output)]
-    return round(float(ends @ np.linalg.matrix_power(reach, model.n_interactions) @ np.ones(n)))
+    return round(float(ends @ np.linalg.matrix_power(reach, passes) @ np.ones(n)))
 
 
 def _exhaustive(steps, ends, final) -> tuple[np.ndarray, np.ndarray]:
@@ -652,9 +667,19 @@ def walk_relevance(model: AtomisticModel, structure: Structure, output: str | in
     if not epsilon >= 0:
         raise ArgumentError(f"epsilon must be >= 0, got {epsilon}")
     n_walks = count_walks(model, structure, output)
-    if top is None and n_walks > MAX_EXHAUSTIVE_WALKS:
-        raise ArgumentError(f"{n_walks:,} walks are too many to enumerate (limit {MAX_EXHAUSTIVE_WALKS:,}): ask for "
+    limit = MAX_EXHAUSTIVE_WALKS * 64 // max(model.n_state, 64)
+    if top is None and n_walks > limit:
+        raise ArgumentError(f"{n_walks:,} walks are too many to enumerate (limit {limit:,} for this model): ask for "
                             "the most relevant ones with top=K; the per-atom and body-order sums are exact either way")
+    if top is not None and top < n_walks:
+        middle = model.n_interactions // 2
+        halves = max(count_walks(model, structure, output, passes=model.n_interactions - middle),
+                      count_walks(model, structure, "energy", passes=middle))
+        if halves * model.n_state > MAX_HALF_WALK_NUMBERS:
+            raise StructureError(
+                f"{len(structure)} atoms are too many for the top-K search with {model.n_interactions} passes and "
+                f"no cutoff to bound them ({halves:,} half walks to keep); explain a smaller molecule or use a "
+                "model with a cutoff or fewer passes")
     with torch.no_grad():
         return _walk_relevance(model, structure, output, top, epsilon, n_walks)
 
@@ -665,8 +690,12 @@ def _walk_relevance(model, structure, output, top, epsilon, n_walks) -> WalkRele
     by_start, by_end = _marginals(steps, ends)
     singles, pairs, triples = _body_orders(steps, ends, structure)
     explained = float(by_start.sum())
-    body = {"1": float(singles.sum()), "2": float(pairs["relevance"].sum()), "3": float(triples["relevance"].sum())}
-    body["4+"] = explained - sum(body.values())
+    body = {"1": float(singles.sum()), "2": float(pairs["relevance"].sum())}
+    if len(structure) <= MAX_ATOMS_TRIPLES:
+        body["3"] = float(triples["relevance"].sum())
+        body["4+"] = explained - sum(body.values())
+    else:  # too many triples to sum one by one
+        body["3+"] = explained - sum(body.values())
     if top is None or top >= n_walks:
         walks, relevance = _exhaustive(steps, ends, final)
         order = np.argsort(-np.abs(relevance), kind="stable")
