@@ -87,18 +87,25 @@ class Run:
         path.write_text(text)
         self.files.append(path.name)
 
-    def report(self, figure: str, finding: str, reproduced: bool | None, result: str,
-               numbers: dict[str, Any] | None = None, key: str | None = None, beyond: bool = False) -> None:
+    def report(self, figure: str, finding: str, reproduced: bool | str | None, result: str,
+               numbers: dict[str, Any] | None = None, key: str | None = None, beyond: bool = False,
+               criterion: str | None = None, control: str | None = None, spread: str | None = None) -> None:
         """Record the thesis' finding (one sentence), whether we reproduce it, and our numbers.
 
-        ``reproduced`` is ``None`` where the shipped models cannot test the finding. ``key``
-        names the entry when one script reports on several figures or tables. ``beyond``: an analysis the thesis
-        does not have (``finding`` is then its question, ``result`` our reading); listed after the verdicts.
+        ``reproduced`` is ``True``, ``"partly"``, ``False``, or ``None`` where the shipped models cannot test the
+        finding. ``criterion``: the measurable test, with its window; ``control``: the same test on a control
+        (an untrained model of the same architecture), whose passing would make the criterion vacuous;
+        ``spread``: the difference against its spread across repetitions, where they exist. Each is one or two
+        sentences with the numbers, written by the script from what it computed. ``key`` names the entry when
+        one script reports on several figures or tables. ``beyond``: an analysis the thesis does not have
+        (``finding`` is then its question, ``result`` our reading); listed after the verdicts.
         """
+        if reproduced not in (True, False, None, "partly"):
+            raise ValueError(f"reproduced must be True, 'partly', False or None, got {reproduced!r}")
         key = key or self.key
         entry = {"key": key, "figure": figure, "finding": finding, "reproduced": reproduced, "result": result,
                  "numbers": numbers or {}, "files": self.files, "regenerated": self.regenerated, "quick": self.quick,
-                 "beyond": beyond}
+                 "beyond": beyond, "criterion": criterion, "control": control, "spread": spread}
         (self.output / f"{key}.report.json").write_text(json.dumps(entry, indent=2, default=float) + "\n")
 
 

@@ -66,6 +66,11 @@ from .analysis.potential import (
     planar_cut,
     potential_grid,
     potential_on_isosurface,
+    RegionContrast,
+    hydrogen_saturation,
+    potential_roughness,
+    potential_separation,
+    saturation_contrast,
     symmetry_deviation,
     write_cube,
     write_surface,
@@ -76,6 +81,7 @@ from .analysis.sensitivity import (
     pair_distance_distribution,
     pair_sensitivity,
     short_range_share,
+    shortest_pair_distance,
 )
 from .batch import Batch, collate
 from .data.base import Dataset, Property
@@ -141,7 +147,13 @@ __all__ = [
     "alchemical_path",
     "atomwise_energies",
     "short_range_share",
+    "shortest_pair_distance",
     "symmetry_deviation",
+    "RegionContrast",
+    "hydrogen_saturation",
+    "potential_roughness",
+    "potential_separation",
+    "saturation_contrast",
     "block_similarity",
     "path_linearity",
     "benzene_to_triazine",

@@ -248,6 +248,16 @@ def test_pair_distance_distribution_counts_pairs_by_hand():
         carbon, hydrogen = s.numbers == 6, s.numbers == 1
         expected += int((d[np.ix_(carbon, hydrogen)] < 12.0).sum())
     assert hist["count"].sum() == expected
+
+    def shortest_carbon_pair(structure):
+        carbons = structure.positions[structure.numbers == 6]
+        d = np.linalg.norm(carbons[:, None] - carbons[None], axis=-1)[np.triu_indices(len(carbons), 1)]
+        return d.min(initial=np.inf)
+
+    shortest = min(shortest_carbon_pair(qm9.structure(k)) for k in range(len(qm9)))
+    assert insight.shortest_pair_distance(qm9.numbers, qm9.positions, qm9.offsets, "C", "C") == pytest.approx(shortest)
+    with pytest.raises(insight.ArgumentError, match="no F-F pair"):
+        insight.shortest_pair_distance(qm9.numbers, qm9.positions, qm9.offsets, "F", "F")
     assert hist["distance"][hist["count"].argmax()] == pytest.approx(1.09, abs=0.05)  # the C-H bond
     curves = {"m": pair_sensitivity(small_model("schnet"), "C", "H", np.linspace(0.8, 4, 5))}
     assert len(sensitivity_figure(curves, hist).data) == 3
@@ -319,6 +329,10 @@ def test_short_range_share_by_hand():
     assert short_range_share(curve, below=1.0) == pytest.approx(1.0, abs=0.01)
     flat = curve.assign(sensitivity=1.0)
     assert short_range_share(flat, below=1.0) == pytest.approx(0.25, abs=1e-9)
+    # a window that starts where the data do: 0.5-1.0 Å of the 0.5-4.0 Å
+    assert short_range_share(flat, below=1.0, start=0.5) == pytest.approx(0.5 / 3.5, abs=1e-9)
+    with pytest.raises(insight.ArgumentError, match="too few points"):
+        short_range_share(flat, below=1.0, start=1.5)
     assert 0.0 < short_range_share(pair_sensitivity(small_model("schnet"), "C", "H", np.linspace(0.5, 4, 36))) < 1.0
 
 

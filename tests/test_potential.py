@@ -129,3 +129,37 @@ def test_symmetry_deviation_is_round_off_for_a_symmetry_and_not_otherwise():
     np.testing.assert_allclose(axis_rotation([0, 0, 1], np.pi / 2) @ [1, 0, 0], [0, 1, 0], atol=1e-12)
     with pytest.raises(ValueError, match="orthogonal"):
         symmetry_deviation(model, benzene, surface, 2 * np.eye(3), center)
+
+
+def test_hydrogens_are_told_apart_by_their_carbon_and_the_contrast_is_worked_out_by_hand():
+    toluene = insight.from_smiles("Cc1ccccc1")
+    kinds = insight.hydrogen_saturation(toluene)
+    methyl = [h for h in kinds if np.linalg.norm(toluene.positions[h] - toluene.positions[0]) < 1.2]
+    assert len(kinds) == 8 and {kinds[h] for h in methyl} == {"saturated"} and len(methyl) == 3
+    assert sorted(kinds.values()).count("unsaturated") == 5
+    assert insight.hydrogen_saturation(insight.from_smiles("O")) == {}  # no carbon: left out
+    # two vertices beside an aromatic H at Omega 1 and 3, two beside a methyl H at 6 and 8: means 2 and 7, both
+    # standard deviations sqrt(2), so d = (2 - 7) / sqrt(2)
+    aromatic, saturated = next(h for h in kinds if kinds[h] == "unsaturated"), methyl[0]
+    nudge = np.array([[0.05, 0.0, 0.0], [0.0, 0.05, 0.0]])
+    vertices = np.vstack([toluene.positions[aromatic] + nudge, toluene.positions[saturated] + nudge])
+    surface = insight.Isosurface(vertices, np.zeros((0, 3), dtype=int), 3.8, np.array([1.0, 3.0, 6.0, 8.0]), "H",
+                                 "kcal/mol")
+    contrast = insight.saturation_contrast([(toluene, surface)])
+    assert (contrast.mean_a, contrast.mean_b, contrast.n_a, contrast.n_b) == (2.0, 7.0, 2, 2)
+    assert contrast.effect_size == pytest.approx(-5 / np.sqrt(2))
+    with pytest.raises(insight.ArgumentError, match="both unsaturated and saturated"):
+        insight.saturation_contrast([(insight.from_smiles("c1ccccc1"), surface)])
+
+
+def test_separation_into_low_and_high_regions_by_hand():
+    def surface(values):
+        return insight.Isosurface(np.zeros((len(values), 3)), np.zeros((0, 3), dtype=int), 3.8, np.asarray(values,
+                                                                                                             float))
+
+    assert insight.potential_separation(surface([0.0] * 50 + [1.0] * 50)) == pytest.approx(1.0)
+    # a uniform spread splits at its middle: between-group variance (1/2)^2 / 4 of the variance 1/12
+    assert insight.potential_separation(surface(np.linspace(0, 1, 100001))) == pytest.approx(0.75, abs=1e-4)
+    assert insight.potential_separation(surface([2.0] * 10)) == 0.0
+    peaked = np.random.default_rng(0).normal(size=20000)
+    assert insight.potential_separation(surface(peaked)) == pytest.approx(2 / np.pi, abs=0.01)  # Gaussian: 2/pi

@@ -22,7 +22,8 @@ from ..models.base import AtomisticModel
 from ..models.layers import dense_expansion
 from ..structures import Structure, atomic_number, element_symbol
 
-__all__ = ["pair_sensitivity", "molecule_pair_sensitivity", "pair_distance_distribution", "short_range_share"]
+__all__ = ["pair_sensitivity", "molecule_pair_sensitivity", "pair_distance_distribution", "shortest_pair_distance",
+           "short_range_share"]
 
 # PyTorch's forward-mode AD levels are shared by the whole process: two jvp passes in
 # different threads (e.g. two requests of the app) would tear down each other's level.
@@ -113,6 +114,21 @@ def molecule_pair_sensitivity(
     return pd.concat(frames, ignore_index=True)
 
 
+def _pair_distances(numbers, positions, offsets, element_a, element_b, molecules):
+    """The A-B distances within each molecule, one array per block of molecules of equal size."""
+    za, zb = atomic_number(element_a), atomic_number(element_b)
+    rows = np.arange(len(offsets) - 1) if molecules is None else np.asarray(molecules)
+    # Group molecules by size so that each size is one vectorised block.
+    sizes = np.diff(offsets)[rows]
+    for n in np.unique(sizes):
+        chosen = rows[sizes == n]
+        block = offsets[chosen][:, None] + np.arange(n)[None, :]
+        z, r = numbers[block], positions[block]
+        i, j = np.triu_indices(n, k=1)
+        match = ((z[:, i] == za) & (z[:, j] == zb)) | ((z[:, i] == zb) & (z[:, j] == za))
+        yield np.linalg.norm(r[:, i] - r[:, j], axis=-1)[match]
+
+
 def pair_distance_distribution(
     numbers: np.ndarray,
     positions: np.ndarray,
@@ -130,19 +146,9 @@ def pair_distance_distribution(
 
     Returns ``distance`` (bin centre, Å), ``count`` and ``density`` (per Å).
     """
-    za, zb = atomic_number(element_a), atomic_number(element_b)
-    rows = np.arange(len(offsets) - 1) if molecules is None else np.asarray(molecules)
     edges = np.linspace(0.0, max_distance, bins + 1)
     counts = np.zeros(bins, dtype=np.int64)
-    # Group molecules by size so that each size is one vectorised block.
-    sizes = np.diff(offsets)[rows]
-    for n in np.unique(sizes):
-        chosen = rows[sizes == n]
-        block = offsets[chosen][:, None] + np.arange(n)[None, :]
-        z, r = numbers[block], positions[block]
-        i, j = np.triu_indices(n, k=1)
-        match = ((z[:, i] == za) & (z[:, j] == zb)) | ((z[:, i] == zb) & (z[:, j] == za))
-        d = np.linalg.norm(r[:, i] - r[:, j], axis=-1)[match]
+    for d in _pair_distances(numbers, positions, offsets, element_a, element_b, molecules):
         counts += np.histogram(d, bins=edges)[0]
     width = edges[1] - edges[0]
     total = max(counts.sum(), 1)
@@ -150,14 +156,32 @@ def pair_distance_distribution(
                          "density": counts / (total * width)})
 
 
-def short_range_share(curve: pd.DataFrame, below: float = 1.5, element: str | None = None) -> float:
+def shortest_pair_distance(numbers: np.ndarray, positions: np.ndarray, offsets: np.ndarray, element_a: str | int,
+                           element_b: str | int, molecules: np.ndarray | None = None) -> float:
+    """The smallest A-B distance within any molecule of a dataset (Å): where a model's data begin for that pair,
+    e.g. 1.197 Å for C-C in QM9 (a C#C triple bond). Arguments as for :func:`pair_distance_distribution`."""
+    found = [d.min() for d in _pair_distances(numbers, positions, offsets, element_a, element_b, molecules) if len(d)]
+    if not found:
+        raise ArgumentError(f"no {element_symbol(atomic_number(element_a))}-{element_symbol(atomic_number(element_b))}"
+                            " pair in these molecules")
+    return float(min(found))
+
+
+def short_range_share(curve: pd.DataFrame, below: float = 1.5, element: str | None = None,
+                      start: float | None = None) -> float:
     """Share of a sensitivity curve's area at distances below ``below`` Å (sec. 4.5.3: bonds lie below 1.5 Å).
 
-    ``curve`` from :func:`pair_sensitivity`; ``element`` picks one atom's curve (default: the first).
-    Independent of the representation's scale, so models compare.
+    ``curve`` from :func:`pair_sensitivity`; ``element`` picks one atom's curve (default: the first). ``start``
+    (Å) leaves out the distances below it, e.g. those shorter than any pair in the training data
+    (:func:`shortest_pair_distance`), where a model was never taught anything. Independent of the
+    representation's scale, so models compare.
     """
     element = element if element is not None else curve["element"].iloc[0]
     chosen = curve[curve["element"] == element].sort_values("distance")
+    if start is not None:
+        chosen = chosen[chosen["distance"] >= start]
+        if len(chosen) < 2 or not chosen["distance"].iloc[0] < below:
+            raise ArgumentError(f"the curve has too few points between start={start} Å and below={below} Å")
     distance, value = chosen["distance"].to_numpy(), chosen["sensitivity"].to_numpy()
     total = trapezoid(value, distance)
     if not total > 0:

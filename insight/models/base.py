@@ -157,8 +157,6 @@ class AtomisticModel(nn.Module):
     Config: ClassVar[type]
     #: Expand distances only in the Gaussians that are not negligible (see
     #: :func:`~insight.models.layers.windowed_linear`): the same pair features to round-off, several times
-    #: Expand distances only in the Gaussians that are not negligible (see
-    #: :func:`~insight.models.layers.windowed_linear`): the same pair features to round-off, several times
     #: cheaper for fine bases. ``None`` (the default): where it pays (:attr:`GaussianRBF.window_pays`, e.g. the
     #: thesis' 300 Gaussians, not SchNetPack's 20); ``True``: always; ``False``: the dense expansion of the thesis
     #: (also used, automatically, to train on forces).
@@ -169,6 +167,7 @@ class AtomisticModel(nn.Module):
         (where ``None`` means: where it pays)."""
         choice = self.windowed_expansion if windowed is None else windowed
         return self.rbf.window_pays if choice is None else bool(choice)
+
     #: The passes read the direction of each pair, not only its distance (PaiNN's vector features).
     uses_directions: ClassVar[bool] = False
 
