@@ -11,6 +11,8 @@ import pandas as pd
 from _common import start
 
 import insight
+from insight.data.qm9 import load_qm9
+from insight.models.files import untrained_like
 from insight.plots.alchemy import alchemy_figure
 
 MODEL = "dtnn-qm9"
@@ -30,18 +32,61 @@ def main(argv=None) -> None:
     fit = insight.path_linearity(fixed)
     linearity, slope = fit.r_squared, fit.slope
     below = float(np.mean(moving.table["energy"].to_numpy() <= fixed.table["energy"].to_numpy() + 1e-9))
+    # Control: the same paths under an untrained DTNN of the same size and output scaling.
+    control_model = untrained_like(model, 1)[0]
+    control_fixed = insight.alchemical_path(control_model, insight.benzene_to_triazine(relaxed=False), steps=steps)
+    control_moving = insight.alchemical_path(control_model, insight.benzene_to_triazine(relaxed=True), steps=steps,
+                                             interpolate_positions=True)
+    control_fit = insight.path_linearity(control_fixed)
+    control_linearity, control_slope = control_fit.r_squared, control_fit.slope
+    control_below = float(np.mean(control_moving.table["energy"].to_numpy()
+                                  <= control_fixed.table["energy"].to_numpy() + 1e-9))
+    # Linearity and the interpolated path lying below hold for an untrained DTNN too (a property of interpolating
+    # embeddings), and most of the rise is the constant part of the E_i: each substitution turns a C into an N and
+    # fades one H out, changing it by atomref[N] - atomref[C] - atomref[H] - mean, which an untrained model with the
+    # same output scaling has too. What training adds is the rest of the rise: measured
+    # between the relaxed end molecules of the interpolated path against QM9's own U0 atomization energies of
+    # benzene and s-triazine, per C-H -> N substitution.
+    qm9 = load_qm9(progress=False)
+    u0 = qm9.target("U0")
+    reference_rows = {name: int(np.flatnonzero(qm9.table["smiles"].to_numpy() == smiles)[0])
+                      for name, smiles in (("benzene", "C1=CC=CC=C1"), ("s-triazine", "C1=NC=NC=N1"))}
+    element_step = float(model.atomref[7] - model.atomref[6] - model.atomref[1] - model.mean)
+    reference_slope = float(u0[reference_rows["s-triazine"]] - u0[reference_rows["benzene"]]) / 3 - element_step
+
+    def learned_rise(path):
+        ends = path.table.loc[path.table["label"] != "", "energy"].to_numpy()
+        return float(ends[-1] - ends[0]) / 3 - element_step
+
+    learned, control_learned = learned_rise(moving), learned_rise(control_moving)
+
+    def matches(rise):
+        return abs(rise - reference_slope) <= max(0.3 * abs(reference_slope), 3.0)
+
+    passes, control_passes = matches(learned), matches(control_learned)
     run.report(
         "Fig. 3.16",
         "With benzene's geometry kept, the energy rises virtually linearly from benzene to s-triazine; with "
         "interpolated positions the profile is rougher but stays below the composition-only path.",
-        linearity > 0.95 and below >= 0.9,
+        passes and not control_passes,
         f"Fixed positions: linear fit R² = {linearity:.3f}, rise {slope:.1f} kcal/mol per N substitution "
         "(one segment of the path); "
-        f"interpolated positions at or below the fixed path at {100 * below:.0f}% of the {len(fixed.table)} points "
-        "(criteria: R² > 0.95 and >= 90%).",
-        {"fixed_r2": linearity, "slope": slope, "fraction_below": below,
+        f"interpolated positions at or below the fixed path at {100 * below:.0f}% of the {len(fixed.table)} points.",
+        {"fixed_r2": linearity, "slope": slope, "fraction_below": below, "control_fixed_r2": control_linearity,
+         "reference_learned_rise": reference_slope, "learned_rise": learned, "control_learned_rise": control_learned,
+         "element_step": element_step, "control_slope": control_slope,
+         "control_fraction_below": control_below,
          "ends_fixed": fixed.table.loc[fixed.table["label"] != "", "energy"].round(2).tolist(),
          "ends_interpolated": moving.table.loc[moving.table["label"] != "", "energy"].round(2).tolist()},
+        criterion=(f"The rise per C-H -> N substitution beyond its constant part (the per-atom mean and element "
+                   f"references, {element_step:+.1f} kcal/mol) between the path's relaxed ends matches QM9's (benzene -> s-triazine U0 atomization "
+                   f"energies / 3: {reference_slope:+.1f}) within 30% or 3 kcal/mol; ours {learned:+.1f}. The shape "
+                   f"of the thesis' finding is reported, not judged: fixed path R² {linearity:.3f}, interpolated path "
+                   f"at or below it at {100 * below:.0f}% of the points."),
+        control=(f"An untrained DTNN of the same size and output scaling: learned rise {control_learned:+.1f} "
+                 f"kcal/mol; fixed path R² {control_linearity:.3f}, interpolated path at or below at "
+                 f"{100 * control_below:.0f}%. The shape holds for it too: it comes from interpolating embeddings, "
+                 "not from training."),
     )
 
 

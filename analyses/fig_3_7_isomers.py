@@ -12,7 +12,7 @@ from _common import start
 
 import insight
 from insight.data.qm9 import load_qm9
-from insight.models.files import load_split
+from insight.models.files import load_split, untrained_like
 from insight.plots.accuracy import isomer_figure
 from insight.thesis import ISOMER_FORMULA
 
@@ -35,13 +35,20 @@ def main(argv=None) -> None:
     figure.update_layout(title=f"Fig. 3.7: {model.name} on {ranking.n} C7O2H10 isomers of its test split: MAE "
                                f"{ranking.mae:.2f} kcal/mol, Kendall τ {ranking.kendall_tau:.3f}")
     run.save("fig_3_7_isomers", figure, ranking.table)
+    # Control: an untrained DTNN of the same size and output scaling ranks the same isomers.
+    control = insight.isomer_ranking(insight.prediction_table(untrained_like(model, 1)[0], qm9, isomer_rows),
+                                     ISOMER_FORMULA)
     run.report(
         "Fig. 3.7",
         "A DTNN ranks the 6,095 C7O2H10 isomers by energy almost perfectly (MAE 0.89 kcal/mol, Kendall tau 0.969).",
-        metrics["kendall_tau"] >= 0.95,
+        metrics["kendall_tau"] >= 0.95 and not control.kendall_tau >= 0.95,
         f"{model.name} (T=3) on the {metrics['n']} isomers in its test split: MAE {metrics['mae']:.2f} kcal/mol, "
-        f"Kendall tau {metrics['kendall_tau']:.3f} (criterion: tau >= 0.95).",
-        {**metrics, "thesis": THESIS},
+        f"Kendall tau {metrics['kendall_tau']:.3f}.",
+        {**metrics, "thesis": THESIS, "control_kendall_tau": control.kendall_tau},
+        criterion=f"Kendall tau of predicted against reference energies >= 0.95; ours {metrics['kendall_tau']:.3f}.",
+        control=(f"An untrained DTNN of the same size and output scaling: tau {control.kendall_tau:+.3f} "
+                 f"(MAE {control.mae:.0f} kcal/mol). Isomers share their composition, so the per-element "
+                 "references cannot rank them."),
     )
 
 

@@ -90,6 +90,11 @@ def test_qm9_figures_quick(tmp_path):
     assert window["window"] == "data-aware" and 1.1 < window["start"] < 1.3  # QM9's shortest C-C: a triple bond
     assert f"{window['control_difference']:+.3f}" in bonds["control"] and f"{window['difference']:+.3f}" in \
         bonds["criterion"]
+    isomers = _check_outputs(tmp_path, "fig_3_7")
+    assert f"{isomers['numbers']['control_kendall_tau']:+.3f}" in isomers["control"]
+    alchemy = _check_outputs(tmp_path, "fig_3_16")
+    assert f"{alchemy['numbers']['control_learned_rise']:+.1f}" in alchemy["control"]
+    assert f"{alchemy['numbers']['learned_rise']:+.1f}" in alchemy["criterion"]
     ladder = _check_outputs(tmp_path, "fig_4_6")
     assert set(ladder["numbers"]["claims"]) == {"SchNet falls with T", "DTNN falls with T",
                                                 "SchNet T=1 beats DTNN T=3"}
