@@ -55,9 +55,9 @@ def output_choices(_bench: Workbench, data, current):
 def relevance(bench: Workbench, data, model_name, output, top, tab):
     """The top walks (for the view and the table), the summary line and the 2-body map."""
     if tab != TAB or not data:
-        return [], no_update, no_update, no_update, no_update, no_update, ""
+        return ([],) + (no_update,) * 5 + ("",)
     if top is None or not 1 <= int(top) <= MAX_TOP:
-        return no_update, no_update, no_update, no_update, no_update, no_update, f"K must be a whole number from 1 to {MAX_TOP}"
+        return (no_update,) * 6 + (f"K must be a whole number from 1 to {MAX_TOP}",)
     structure = structure_from_json(data)
     model = bench.model(model_name)
     result = insight.walk_relevance(model, structure, output=output if output == "energy" else int(output),
