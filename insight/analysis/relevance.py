@@ -177,7 +177,7 @@ class _Steps:
 
     n_atoms: int
     n_passes: int
-    #: ``(n_atoms, F)``: relevance on ``x^(T)`` per unit of each atom's output relevance, times that relevance.
+    #: ``(n_atoms, F)``: the relevance of each atom's learned ``E_i`` on that atom's final representation ``x^(T)``.
     final: torch.Tensor
     #: ``(n_atoms,)``: the learned part of each ``E_i`` (``stddev * o(x_i)``, divided by n for mean pooling).
     learned: torch.Tensor
