@@ -65,6 +65,8 @@ def test_materials_figures_quick(tmp_path):
         assert entry["quick"]
     report = (tmp_path / "REPORT.md").read_text()
     assert "Fig. 4.9" in report and "Fig. 4.15" in report
+    periodic = _check_outputs(tmp_path, "fig_4_9")  # the control repeats with the lattice too, and says so
+    assert f"{periodic['numbers']['control_periodicity_error']['diamond']:.1e}" in periodic["control"]
 
 
 QM9_SCRIPTS = ["fig_3_7", "fig_3_9", "fig_3_12", "fig_3_14", "fig_3_16", "fig_4_4", "fig_4_6", "fig_4_8", "fig_4_10",
