@@ -41,7 +41,7 @@ def summary_row(name: str, kind: str, result: insight.WalkRelevance) -> dict:
 
 def main(argv=None) -> None:
     run = start("beyond_walk_relevance", __doc__.splitlines()[0], argv)
-    rows, walk_tables = [], []
+    rows = []
     for name, model_name in MOLECULES.items():
         model = insight.load_model(model_name, device="cpu")
         control = untrained_like(model, 1)[0]
@@ -51,7 +51,6 @@ def main(argv=None) -> None:
                  summary_row(name, "untrained control", insight.walk_relevance(control, molecule, top=20))]
         run.save(f"beyond_walks_{name}", walks_figure(result, count=8), result, height=700)
         run.save(f"beyond_pairs_{name}", pair_relevance_figure(result), result.pairs, width=800, height=700)
-        walk_tables.append(result.to_frame().assign(molecule=name))
     table = pd.DataFrame(rows)
     run.save_table("beyond_walk_relevance_summary", table)
     trained = table[table["model"] == "trained"].set_index("molecule")

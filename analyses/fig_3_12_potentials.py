@@ -50,19 +50,19 @@ def main(argv=None) -> None:
     # Saturation and aromaticity, measured: Omega_H near hydrogens on unsaturated (aromatic) carbons against near
     # those on saturated carbons, as Cohen's d, for this model, an untrained DTNN of the same size (control) and
     # the DTNN T=3 repetitions (spread across training runs).
-    pairs = [(molecule, surfaces[("", name)]) for name, molecule in molecules.items()]
-    trained = insight.saturation_contrast(pairs)
+    def surfaces_of(other):
+        return {name: insight.potential_on_isosurface(other, m, "H", spacing=spacing) for name, m in molecules.items()}
+
+    def contrast(surfaces_by_name):
+        return insight.saturation_contrast([(molecules[name], s) for name, s in surfaces_by_name.items()])
+
+    trained = contrast({name: surfaces[("", name)] for name in molecules})
     control_model = untrained_like(model, 1)[0]
-    control = insight.saturation_contrast(
-        [(m, insight.potential_on_isosurface(control_model, m, "H", spacing=spacing)) for m in molecules.values()])
-    control_asymmetry = sixfold_asymmetry(control_model, molecules["benzene"],
-                                          insight.potential_on_isosurface(control_model, molecules["benzene"], "H",
-                                                                          spacing=spacing))
-    repetitions = {}
-    for name in find_models(dataset="qm9", architecture="dtnn", n_interactions=3):
-        member = insight.load_model(name, device="cpu")
-        repetitions[name] = insight.saturation_contrast(
-            [(m, insight.potential_on_isosurface(member, m, "H", spacing=spacing)) for m in molecules.values()])
+    control_surfaces = surfaces_of(control_model)
+    control = contrast(control_surfaces)
+    control_asymmetry = sixfold_asymmetry(control_model, molecules["benzene"], control_surfaces["benzene"])
+    repetitions = {name: contrast(surfaces_of(insight.load_model(name, device="cpu")))
+                   for name in find_models(dataset="qm9", architecture="dtnn", n_interactions=3)}
     differences = [c.mean_a - c.mean_b for c in repetitions.values()]
     difference = trained.mean_a - trained.mean_b
     spread = float(np.std(differences, ddof=1)) if len(differences) > 1 else float("nan")

@@ -70,15 +70,18 @@ def main(argv=None) -> None:
     dtnn_models = [insight.load_model(name, device="cpu") for name in dtnn_names]
     controls = {"SchNet T=6": untrained_like(schnet_model, 1)[0], "DTNN T=3": untrained_like(dtnn_models[0], 1)[0]}
 
-    def share(model, window_start):
-        curve = insight.pair_sensitivity(model, "C", "C", short_range)
-        return insight.short_range_share(curve, 1.5, start=window_start)
+    curves = {key: insight.pair_sensitivity(m, "C", "C", short_range)
+              for key, m in {"schnet": schnet_model, **{f"dtnn{k}": m for k, m in enumerate(dtnn_models)},
+                             **{f"control {k}": m for k, m in controls.items()}}.items()}
+
+    def share(key, window_start):
+        return insight.short_range_share(curves[key], 1.5, start=window_start)
 
     rows = []
     for window, window_start in windows.items():
-        dtnn_shares = [share(m, window_start) for m in dtnn_models]
-        difference = share(schnet_model, window_start) - dtnn_shares[0]
-        control = share(controls["SchNet T=6"], window_start) - share(controls["DTNN T=3"], window_start)
+        dtnn_shares = [share(f"dtnn{k}", window_start) for k in range(len(dtnn_models))]
+        difference = share("schnet", window_start) - dtnn_shares[0]
+        control = share("control SchNet T=6", window_start) - share("control DTNN T=3", window_start)
         spread = float(np.std(dtnn_shares, ddof=1)) if len(dtnn_shares) > 1 else float("nan")
         rows.append({"window": window, "start": window_start, "schnet_t6": difference + dtnn_shares[0],
                      "dtnn_t3": dtnn_shares[0], "difference": difference, "dtnn_t3_spread": spread,

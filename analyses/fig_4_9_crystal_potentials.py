@@ -17,12 +17,20 @@ from insight.plots.potential import planar_cuts_figure
 MODEL = "schnet-mp"
 
 
+def lattice_change(model, crystal: insight.Structure, sample: np.ndarray) -> tuple[float, np.ndarray]:
+    """Largest change of Omega_C at ``sample`` points under a shift by each lattice vector (0 for a periodic
+    potential), and the potential there."""
+    base = insight.local_potential(model, crystal, sample, "C")
+    return max(float(np.abs(insight.local_potential(model, crystal, sample + a, "C") - base).max())
+               for a in crystal.cell), base
+
+
 def main(argv=None) -> None:
     run = start("fig_4_9", __doc__.splitlines()[0], argv)
     model = insight.load_model(MODEL, device="cpu")
     resolution = 40 if run.quick else 120
     crystals = {name: insight.example(name) for name in ("graphite", "diamond")}
-    grids, tables, periodicity = {}, [], {}
+    grids, tables, samples, periodicity = {}, [], {}, {}
     for name, crystal in crystals.items():
         origin, u, v = cut_plane(crystal)
         grid = insight.planar_cut(model, crystal, "C", origin=origin, u=u, v=v, resolution=resolution)
@@ -31,10 +39,8 @@ def main(argv=None) -> None:
         tables.append(pd.DataFrame({"crystal": name, "x": points[:, 0], "y": points[:, 1], "z": points[:, 2],
                                     "Omega_C": grid.values.ravel()}))
         # The potential must repeat with the lattice: compare with the same points shifted by each lattice vector.
-        sample = points[:: max(1, len(points) // 400)]
-        base = insight.local_potential(model, crystal, sample, "C")
-        periodicity[name] = max(float(np.abs(insight.local_potential(model, crystal, sample + a, "C") - base).max())
-                                for a in crystal.cell)
+        samples[name] = points[:: max(1, len(points) // 400)]
+        periodicity[name], _ = lattice_change(model, crystal, samples[name])
     figure = planar_cuts_figure(grids, crystals, title="Local chemical potential Ω<sub>C</sub> of SchNet "
                                                       "(T=6, Materials Project): graphite layer and diamond (110)")
     run.save("fig_4_9_crystal_potentials", figure, pd.concat(tables), width=1300, height=600)
@@ -43,13 +49,8 @@ def main(argv=None) -> None:
     control_model = untrained_like(model, 1)[0]
     control_periodicity, control_ranges = {}, {}
     for name, crystal in crystals.items():
-        points = grids[name].points().reshape(-1, 3)
-        sample = points[:: max(1, len(points) // 400)]
-        base = insight.local_potential(control_model, crystal, sample, "C")
-        control_periodicity[name] = max(
-            float(np.abs(insight.local_potential(control_model, crystal, sample + a, "C") - base).max())
-            for a in crystal.cell)
-        control_ranges[name] = float(np.ptp(base))
+        control_periodicity[name], values = lattice_change(control_model, crystal, samples[name])
+        control_ranges[name] = float(np.ptp(values))
     run.report(
         "Fig. 4.9",
         "Cuts through Ω_C of a SchNet trained on the Materials Project reflect the symmetry and periodicity of "

@@ -450,10 +450,9 @@ def _steps(model: AtomisticModel, structure: Structure, epsilon: float) -> _Step
 # -- sums over walks ---------------------------------------------------------------------------------------------
 
 
-def _end_vectors(steps: _Steps, output: str | int) -> tuple[torch.Tensor, torch.Tensor]:
-    """End atoms and their relevance vectors on ``x^(T)``."""
-    ends = torch.arange(steps.n_atoms) if output == "energy" else torch.tensor([int(output)])
-    return ends, steps.final[ends]
+def _end_atoms(steps: _Steps, output: str | int) -> torch.Tensor:
+    """The atoms whose ``E_i`` the output sums: all for the energy, else the one atom."""
+    return torch.arange(steps.n_atoms) if output == "energy" else torch.tensor([int(output)])
 
 
 def _restricted_sums(steps: _Steps, ends: torch.Tensor, subsets: np.ndarray) -> np.ndarray:
@@ -527,12 +526,12 @@ def _body_orders(steps, ends, structure: Structure):
 # -- walks themselves --------------------------------------------------------------------------------------------
 
 
-def _prefixes(steps: _Steps, ends, final, down_to: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _prefixes(steps: _Steps, ends, down_to: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Every walk's part from ``x^(T)`` down to ``x^(down_to)``: atom paths ``(P, T - down_to + 1)`` ordered
     ``i_down_to ... i_T`` and relevance vectors ``(P, F)`` on ``x^(down_to)``."""
     n = steps.n_atoms
     everyone = torch.arange(n)
-    paths, vectors = ends[:, None], final
+    paths, vectors = ends[:, None], steps.final[ends]
     for t in range(steps.n_passes, down_to, -1):
         k = paths[:, 0]
         sent = steps.down(t, k, vectors, everyone.expand(len(k), n))
@@ -572,8 +571,8 @@ def count_walks(model: AtomisticModel, structure: Structure, output: str | int =
     return round(float(ends @ np.linalg.matrix_power(reach, passes) @ np.ones(n)))
 
 
-def _exhaustive(steps, ends, final) -> tuple[np.ndarray, np.ndarray]:
-    paths, vectors = _prefixes(steps, ends, final, 0)
+def _exhaustive(steps, ends) -> tuple[np.ndarray, np.ndarray]:
+    paths, vectors = _prefixes(steps, ends, 0)
     return paths.numpy(), vectors.sum(1).numpy()
 
 
@@ -585,7 +584,7 @@ def _top_k(steps: _Steps, ends: torch.Tensor, k: int) -> tuple[np.ndarray, np.nd
     """
     fast = steps.converted(torch.float32)
     middle = steps.n_passes // 2
-    prefix_paths, vectors = _prefixes(fast, ends, fast.final[ends], middle)
+    prefix_paths, vectors = _prefixes(fast, ends, middle)
     suffix_paths, functionals = _suffixes(fast, middle)
     groups = []
     for atom in range(steps.n_atoms):
@@ -686,7 +685,7 @@ def walk_relevance(model: AtomisticModel, structure: Structure, output: str | in
 
 def _walk_relevance(model, structure, output, top, epsilon, n_walks) -> WalkRelevance:
     steps = _steps(model, structure, epsilon)
-    ends, final = _end_vectors(steps, output)
+    ends = _end_atoms(steps, output)
     by_start, by_end = _marginals(steps, ends)
     singles, pairs, triples = _body_orders(steps, ends, structure)
     explained = float(by_start.sum())
@@ -697,7 +696,7 @@ def _walk_relevance(model, structure, output, top, epsilon, n_walks) -> WalkRele
     else:  # too many triples to sum one by one
         body["3+"] = explained - sum(body.values())
     if top is None or top >= n_walks:
-        walks, relevance = _exhaustive(steps, ends, final)
+        walks, relevance = _exhaustive(steps, ends)
         order = np.argsort(-np.abs(relevance), kind="stable")
         walks, relevance, mode = walks[order], relevance[order], "exhaustive"
         if top is not None:
