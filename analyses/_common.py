@@ -102,6 +102,8 @@ class Run:
         """
         if reproduced not in (True, False, None, "partly"):
             raise ValueError(f"reproduced must be True, 'partly', False or None, got {reproduced!r}")
+        if not beyond and reproduced is not None and not (criterion and control):
+            raise ValueError(f"{figure}: a verdict needs the criterion and the control it was reached with")
         key = key or self.key
         entry = {"key": key, "figure": figure, "finding": finding, "reproduced": reproduced, "result": result,
                  "numbers": numbers or {}, "files": self.files, "regenerated": self.regenerated, "quick": self.quick,
@@ -156,6 +158,16 @@ def test_structures(model_name: str, n: int, seed: int = 0):
     test = insight.load_split(model_name)["test"]
     rows = np.sort(np.random.default_rng(seed).choice(test, size=min(n, len(test)), replace=False))
     return insight.load_dataset(card.dataset).structures(rows)
+
+
+def qm9_model(architecture: str, n_interactions: int) -> str | None:
+    """The bundled QM9 model of that architecture and depth that the thesis' figures use: for SchNet the production
+    width (64 features, as the flagship) where one exists, else the Fig. 4.6 ladder's (30 features)."""
+    from insight.zoo import find_models
+
+    found = find_models(dataset="qm9", architecture=architecture, n_interactions=n_interactions)
+    production = [n for n in found if n in find_models(dataset="qm9", n_features=64)]
+    return (production or found or [None])[0]
 
 
 def md_evaluation_frames(molecule: str, model_name: str, quick: bool, n_quick: int = 40):

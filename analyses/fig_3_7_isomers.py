@@ -8,6 +8,7 @@ ours scores only the isomers in its held-out test split, so none of them was see
 
 from __future__ import annotations
 
+import numpy as np
 from _common import start
 
 import insight
@@ -15,6 +16,7 @@ from insight.data.qm9 import load_qm9
 from insight.models.files import load_split, untrained_like
 from insight.plots.accuracy import isomer_figure
 from insight.thesis import ISOMER_FORMULA
+from insight.zoo import repetitions
 
 MODEL = "dtnn-qm9"
 THESIS = {"mae": 0.89, "kendall_tau": 0.969}
@@ -38,17 +40,28 @@ def main(argv=None) -> None:
     # Control: an untrained DTNN of the same size and output scaling ranks the same isomers.
     control = insight.isomer_ranking(insight.prediction_table(untrained_like(model, 1)[0], qm9, isomer_rows),
                                      ISOMER_FORMULA)
+    # Spread: each DTNN T=3 repetition ranks the isomers of its own test split.
+    taus = {model.name: ranking.kendall_tau}
+    for name in repetitions().get(model.name, [])[1:]:
+        rows = load_split(name)["test"]
+        rows = rows[qm9.formulas()[rows] == ISOMER_FORMULA][: len(isomer_rows)]
+        taus[name] = insight.isomer_ranking(insight.prediction_table(insight.load_model(name, device="cpu"), qm9,
+                                                                     rows), ISOMER_FORMULA).kendall_tau
     run.report(
         "Fig. 3.7",
         "A DTNN ranks the 6,095 C7O2H10 isomers by energy almost perfectly (MAE 0.89 kcal/mol, Kendall tau 0.969).",
-        metrics["kendall_tau"] >= 0.95 and not control.kendall_tau >= 0.95,
+        all(tau >= 0.95 for tau in taus.values()) and not control.kendall_tau >= 0.95,
         f"{model.name} (T=3) on the {metrics['n']} isomers in its test split: MAE {metrics['mae']:.2f} kcal/mol, "
         f"Kendall tau {metrics['kendall_tau']:.3f}.",
-        {**metrics, "thesis": THESIS, "control_kendall_tau": control.kendall_tau},
-        criterion=f"Kendall tau of predicted against reference energies >= 0.95; ours {metrics['kendall_tau']:.3f}.",
+        {**metrics, "thesis": THESIS, "control_kendall_tau": control.kendall_tau, "repetition_kendall_tau": taus},
+        criterion=(f"Kendall tau of predicted against reference energies >= 0.95, for every DTNN T=3 repetition; "
+                   f"ours {metrics['kendall_tau']:.3f}."),
         control=(f"An untrained DTNN of the same size and output scaling: tau {control.kendall_tau:+.3f} "
                  f"(MAE {control.mae:.0f} kcal/mol). Isomers share their composition, so the per-element "
                  "references cannot rank them."),
+        spread=None if len(taus) < 2 else (
+            "DTNN T=3 repetitions, each on the isomers of its own test split: " + ", ".join(
+                f"{n} {t:.3f}" for n, t in taus.items()) + f"; spread {np.std(list(taus.values()), ddof=1):.3f}."),
     )
 
 

@@ -72,6 +72,7 @@ def main(argv=None) -> None:
                  + (". It passes too: the finding is a property of the architecture (filters summed over periodic "
                     "images, Eq. 4.14), which this checks the implementation has, not something learned."
                     if passes(control) else ".")),
+        spread="No repetitions of schnet-mp exist, so there is no spread across training runs.",
     )
 
 

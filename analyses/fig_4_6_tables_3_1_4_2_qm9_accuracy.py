@@ -14,7 +14,10 @@ import plotly.graph_objects as go
 from _common import start
 
 import insight
-from insight.zoo import find_models
+from insight.analysis.baselines import composition_baseline_mae
+from insight.data.qm9 import load_qm9
+from insight.models.files import load_split
+from insight.zoo import find_models, repetitions
 
 #: Table 3.1 (DTNN, kcal/mol): (data set, N) -> MAE for T = 1, 2, 3.
 TABLE_3_1 = {("QM7b", 5768): (1.28, 1.04, 1.04), ("QM9", 25_000): (1.61, 1.09, 1.04),
@@ -40,9 +43,19 @@ def shipped() -> pd.DataFrame:
 
 
 def ours_for(models: pd.DataFrame, architecture: str, t: int, n_train_range: tuple[int, int], target: str = "U0"):
+    """The best-trained shipped model for a cell; a repetition (``NAME-splitK``) stands for its group, never
+    alone, so that picking the luckiest split cannot flatter the cell."""
     chosen = models[(models["architecture"] == architecture) & (models["T"] == t) & (models["target"] == target)
-                    & models["n_train"].between(*n_train_range)]
+                    & models["n_train"].between(*n_train_range) & ~models["model"].str.contains(r"-split\d+$")]
     return None if chosen.empty else chosen.sort_values("test_mae").iloc[0]
+
+
+def cell_errors(models: pd.DataFrame, name: str) -> tuple[float, float | None, int]:
+    """``(mean, spread, n)`` test MAE of a model and its repetitions on other splits (spread: sample standard
+    deviation, None without repetitions)."""
+    members = repetitions().get(name, [name])
+    errors = models.set_index("model").loc[members, "test_mae"].to_numpy(dtype=float)
+    return float(errors.mean()), (float(errors.std(ddof=1)) if len(errors) > 1 else None), len(errors)
 
 
 #: The equal-budget ladder of Fig. 4.6 (scripts/train_zoo.sh ladder): (architecture, T) -> zoo name.
@@ -60,8 +73,9 @@ def ladder_errors(models: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["architecture", "T", "model", "test_mae", "hours"])
 
 
-def ladder_claims(ladder: pd.DataFrame) -> tuple[dict[str, str], bool | str | None]:
-    """Each claim of Fig. 4.6 as "holds", "fails" or "not testable (...)", and the verdict they give."""
+def ladder_claims(ladder: pd.DataFrame, spread: float = 0.0) -> tuple[dict[str, str], bool | str | None]:
+    """Each claim of Fig. 4.6 as "holds", "fails" or "not testable (...)", and the verdict they give. A fall, or
+    SchNet's lead, counts only where it exceeds twice ``spread``, the scatter of test errors across training runs."""
     claims = {}
     for architecture, label in (("schnet", "SchNet falls with T"), ("dtnn", "DTNN falls with T")):
         rungs = ladder[ladder["architecture"] == architecture].sort_values("T")
@@ -69,7 +83,7 @@ def ladder_claims(ladder: pd.DataFrame) -> tuple[dict[str, str], bool | str | No
             claims[label] = "not testable (fewer than two rungs published)"
             continue
         errors = rungs["test_mae"].to_numpy()
-        holds = bool((errors[:-1] > errors[1:]).all())
+        holds = bool((errors[:-1] - errors[1:] > 2 * spread).all())
         missing = sorted(set({"schnet": (1, 2, 3, 6), "dtnn": (1, 2, 3)}[architecture]) - set(rungs["T"]))
         claims[label] = ("holds" if holds else "fails") + (f" on T = {', '.join(map(str, rungs['T']))} "
                                                            f"(T = {', '.join(map(str, missing))} not yet trained)"
@@ -80,7 +94,7 @@ def ladder_claims(ladder: pd.DataFrame) -> tuple[dict[str, str], bool | str | No
         claims["SchNet T=1 beats DTNN T=3"] = "not testable"
     else:
         a, b = float(first["test_mae"].iloc[0]), float(third["test_mae"].iloc[0])
-        claims["SchNet T=1 beats DTNN T=3"] = f"{'holds' if a < b else 'fails'} ({a:.3f} vs {b:.3f})"
+        claims["SchNet T=1 beats DTNN T=3"] = f"{'holds' if b - a > 2 * spread else 'fails'} ({a:.3f} vs {b:.3f})"
     tested = [c for c in claims.values() if not c.startswith("not testable")]
     if not tested:
         return claims, None
@@ -96,8 +110,10 @@ def main(argv=None) -> None:
     for (dataset, n), values in TABLE_3_1.items():
         for t, thesis in zip((1, 2, 3), values):
             ours = ours_for(models, "dtnn", t, (n, n)) if dataset == "QM9" else None
+            mean, spread, count = (None, None, 0) if ours is None else cell_errors(models, ours["model"])
             table_3_1.append({"data set": dataset, "N": n, "T": t, "thesis_mae": thesis,
-                              "our_mae": None if ours is None else round(float(ours["test_mae"]), 3),
+                              "our_mae": None if ours is None else round(mean, 3),
+                              "our_spread": None if spread is None else round(spread, 3), "our_repetitions": count,
                               "our_model": "not trained" if ours is None else ours["model"]})
     table_3_1 = pd.DataFrame(table_3_1)
     run.save_table("table_3_1_dtnn_qm9", table_3_1)
@@ -138,7 +154,12 @@ def main(argv=None) -> None:
 
     ladder = ladder_errors(models)
     run.save_table("fig_4_6_equal_budget_ladder", ladder)
-    claims, verdict = ladder_claims(ladder)
+    # Run-to-run scatter: the DTNN T=3 repetitions on other splits, the only repeated QM9 setting.
+    _, spread, n_repetitions = cell_errors(models, LADDER[("dtnn", 3)]) if LADDER[("dtnn", 3)] in set(
+        models["model"]) else (None, None, 0)
+    claims, verdict = ladder_claims(ladder, spread or 0.0)
+    steps = {architecture: (-ladder[ladder["architecture"] == architecture].sort_values("T")["test_mae"].diff())
+             .dropna().round(3).tolist() for architecture in ("schnet", "dtnn")}
     run.report(
         "Fig. 4.6",
         "Both architectures' errors fall with the number of interaction passes T, and at 100k training molecules "
@@ -150,7 +171,8 @@ def main(argv=None) -> None:
         + " All shipped models at N = 100k-110k, whatever their training: " + ", ".join(
             f"{r.architecture} T={r.T} {r.our_mae:.3f}" for r in curve.dropna(subset=["our_mae"]).itertuples())
         + ". Learning curves over N are not trained.",
-        {"curve": curve.to_dict(orient="records"), "ladder": ladder.to_dict(orient="records"), "claims": claims},
+        {"curve": curve.to_dict(orient="records"), "ladder": ladder.to_dict(orient="records"), "claims": claims,
+         "spread": spread, "steps": steps},
         criterion=("Three claims, each on models trained with the same budget (the ladder of scripts/train_zoo.sh: "
                    "SchNet F=30 with 60 filters at T = 1, 2, 3, 6 and DTNN at T = 1, 2, 2 h each; DTNN T=3 "
                    "dtnn-qm9-t3): SchNet's error falls strictly with T; DTNN's falls strictly with T; SchNet T=1 "
@@ -158,28 +180,60 @@ def main(argv=None) -> None:
                    "be tested."),
         control=("Equal budgets are the control. Models trained for minutes at T = 1, 2 against hours at T = 3 "
                  "show an error that falls with T whatever the architecture does, so only ladder rungs count."),
+        spread=None if spread is None else (
+            f"The {n_repetitions} DTNN T=3 repetitions' test errors scatter by {spread:.3f} kcal/mol (sample standard "
+            "deviation); every fall with T, and SchNet T=1's lead, must exceed twice that. Falls between rungs: "
+            + "; ".join(f"{'SchNet' if a == 'schnet' else 'DTNN'} " + ", ".join(f"{d:+.3f}" for d in v)
+                        for a, v in steps.items()) + " kcal/mol."),
     )
+    # Control for both tables: a model that knows only each molecule's composition (one energy per element, fitted
+    # on the same training split) shows what being "within 10%" would mean without learning anything.
+    qm9 = load_qm9()
     covered = table_3_1.dropna(subset=["our_mae"])
+    baselines = {name: composition_baseline_mae(qm9, load_split(name)["train"], load_split(name)["test"], "U0")
+                 for name in set(covered["our_model"])}
+    within = [bool(r.our_mae <= 1.1 * r.thesis_mae) for r in covered.itertuples()]
+    with_spread = covered.dropna(subset=["our_spread"])
     run.report(
         "Table 3.1",
         "DTNN errors on QM9 U0 fall with T and N, to 0.84 kcal/mol at T = 3, N = 100k.",
-        bool(len(covered)) and bool((covered["our_mae"] <= 1.1 * covered["thesis_mae"]).all()),
+        None if not len(covered) else True if all(within) else "partly" if any(within) else False,
         f"{len(covered)} of {len(table_3_1)} cells covered: " + ", ".join(
-            f"N={r.N} T={r.T}: {r.our_mae:.2f} vs {r.thesis_mae}" for r in covered.itertuples())
-        + " (criterion: within 10% of the thesis); QM7b and N = 25k/50k not trained.",
+            f"N={r.N} T={r.T}: {r.our_mae:.2f} vs {r.thesis_mae} ({r.our_model})" for r in covered.itertuples())
+        + "; QM7b and N = 25k/50k not trained.",
+        {"cells": covered.to_dict(orient="records"), "composition_baseline": baselines},
         key="table_3_1",
+        criterion=("Each covered cell's test MAE is within 10% of the thesis': " + ", ".join(
+            f"T={r.T} {r.our_mae:.3f} (bound {1.1 * r.thesis_mae:.3f}, {'holds' if w else 'fails'})"
+            for r, w in zip(covered.itertuples(), within)) + ". Reproduced when all hold, partly when some do."),
+        control=("Composition alone (one energy per element, least squares on the same training split): test MAE "
+                 + ", ".join(f"{v:.1f} kcal/mol ({k} split)" for k, v in sorted(baselines.items())) + "."),
+        spread=None if with_spread.empty else ", ".join(
+            f"T={r.T}: {r.our_repetitions} repetitions on other splits, {r.our_mae:.3f} ± {r.our_spread:.3f} "
+            "kcal/mol (mean ± sample standard deviation; the cell gives the mean)" for r in with_spread.itertuples())
+        + ".",
     )
     covered = table_4_2.dropna(subset=["our_mae"])
+    baselines = {name: composition_baseline_mae(qm9, load_split(name)["train"], load_split(name)["test"], "U0")
+                 for name in set(covered["our_model"])}
+    within = [bool(r.our_mae <= 1.1 * r.thesis_mae) for r in covered.itertuples()]
     run.report(
         "Table 4.2",
         "SchNet (T = 6, N = 110k) reaches 0.32 kcal/mol on U0 and beats enn-s2s on 8 of 12 QM9 properties.",
-        bool(len(covered)) and bool((covered["our_mae"] <= 1.1 * covered["thesis_mae"]).all()),
+        None if not len(covered) else True if all(within) and len(covered) == len(table_4_2)
+        else "partly" if any(within) else False,
         f"{len(covered)} of {len(table_4_2)} properties covered: " + ", ".join(
-            f"{r.property}: {r.our_mae:.3f} vs {r.thesis_mae} {r.unit}" for r in covered.itertuples())
-        + " (criterion: within 10% of the thesis); the other properties are not trained.",
+            f"{r.property}: {r.our_mae:.3f} vs {r.thesis_mae} {r.unit} ({r.our_model})" for r in covered.itertuples())
+        + "; the other properties are not trained.",
+        {"cells": covered.to_dict(orient="records"), "composition_baseline": baselines},
         key="table_4_2",
+        criterion=("Each covered property's test MAE is within 10% of the thesis': " + ", ".join(
+            f"{r.property} {r.our_mae:.3f} (bound {1.1 * r.thesis_mae:.3f}, {'holds' if w else 'fails'})"
+            for r, w in zip(covered.itertuples(), within)) + ". Reproduced when all 12 hold."),
+        control=("Composition alone (one energy per element, least squares on the same training split): U0 test MAE "
+                 + ", ".join(f"{v:.1f} kcal/mol" for v in baselines.values()) + "."),
+        spread="No repetitions of the SchNet T=6 exist, so there is no spread across training runs.",
     )
-
 
 if __name__ == "__main__":
     main()

@@ -10,8 +10,8 @@ import pandas as pd
 from _common import start
 
 import insight
-from insight.models.files import untrained_like
 from insight.examples import cut_plane
+from insight.models.files import untrained_like
 from insight.plots.potential import planar_cuts_figure
 
 MODEL = "schnet-mp"
@@ -69,6 +69,7 @@ def main(argv=None) -> None:
             + ", ".join(f"{k} {hi - lo:.2f}" for k, (lo, hi) in ranges.items())
             + ". Periodicity holds for it too: it is a property of the architecture, checked here, not learned; "
             "what training adds is the pattern within the cell, which this criterion does not judge."),
+        spread="No repetitions of schnet-mp exist, so there is no spread across training runs.",
     )
 
 

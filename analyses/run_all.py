@@ -40,13 +40,14 @@ def write_report(output: Path) -> Path:
                  e["quick"] for e in entries) else "") + ". Each entry: the thesis' finding, whether the shipped "
              "models reproduce it, and the numbers.", "",
              "How a verdict is reached. Each finding is restated as a measurable criterion that the script computes. "
-             "The same criterion runs on a control: an untrained model of the same architecture, or models that "
-             "differ only in what the finding is about (equal training budgets for Fig. 4.6). A criterion the "
-             "control passes too says nothing and is replaced. Integrals over distance start at the shortest "
-             "distance of that element pair in the training data. Where repetitions exist (DTNN T=3 on QM9, DTNN "
-             "T=2 on benzene MD), a difference must exceed twice their spread. Verdicts: reproduced, partly "
-             "(some claims of the finding hold), not reproduced, not testable. Sections judged this way show "
-             "their Criterion, Control and Spread; the others state their test under Ours.", ""]
+             "The same criterion runs on a control: an untrained model of the same architecture and output "
+             "scaling; for error tables, a model that knows only the composition; for Fig. 4.6 and Tables 5.3/5.4, "
+             "equal training budgets. A criterion (or half of one) the control passes too says nothing about "
+             "learning and is not judged. Integrals over distance start at the shortest distance of that element "
+             "pair in the training data. Where repetitions exist (DTNN T=3 on QM9, DTNN T=2 on benzene and "
+             "malonaldehyde MD), a difference must exceed twice their spread. Verdicts: reproduced, partly (some "
+             "claims of the finding hold), not reproduced, not testable. Every section shows its Criterion, "
+             "Control and Spread beside our numbers.", ""]
     counts = {v: sum(e["reproduced"] == k and type(e["reproduced"]) is type(k) for e in entries)
               for k, v in verdict.items()}
     lines += ["Summary: " + ", ".join(f"{n} {v}" for v, n in counts.items()) + ".", ""]

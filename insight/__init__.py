@@ -16,11 +16,13 @@ for any model: :mod:`insight.testing`.
 from . import testing, thesis, units
 from .analysis.accuracy import (
     IsomerRanking,
+    LearningCurve,
     Predictions,
     error_distribution,
     errors_by_size,
     isomer_ranking,
     largest_errors,
+    learning_curve,
     prediction_table,
 )
 from .analysis.alchemy import (
@@ -46,7 +48,14 @@ from .analysis.embeddings import (
     periodic_table_position,
 )
 from .analysis.ensemble import Ensemble, EnsemblePrediction, EnsembleProbe
-from .analysis.filters import FilterCuts, block_similarity, filter_cuts, n_filter_blocks, radial_filters
+from .analysis.filters import (
+    FilterCuts,
+    block_similarity,
+    filter_cuts,
+    filter_excursions,
+    n_filter_blocks,
+    radial_filters,
+)
 from .analysis.partition import (
     AtomwiseEnergies,
     Contributions,
@@ -57,17 +66,16 @@ from .analysis.partition import (
     partition_agreement,
     with_totals,
 )
-from .analysis.relevance import WalkRelevance, count_walks, walk_relevance
 from .analysis.potential import (
     Isosurface,
     PotentialGrid,
+    RegionContrast,
+    hydrogen_saturation,
     isosurface,
     local_potential,
     planar_cut,
     potential_grid,
     potential_on_isosurface,
-    RegionContrast,
-    hydrogen_saturation,
     potential_roughness,
     potential_separation,
     saturation_contrast,
@@ -75,6 +83,7 @@ from .analysis.potential import (
     write_cube,
     write_surface,
 )
+from .analysis.relevance import WalkRelevance, count_walks, walk_relevance
 from .analysis.rings import RingStability, ring_stability, six_membered_carbon_rings
 from .analysis.sensitivity import (
     molecule_pair_sensitivity,
@@ -90,7 +99,6 @@ from .errors import ArgumentError, DatasetError, InsightError, MissingExtraError
 from .evaluation import Evaluation, evaluate, test_metrics
 from .examples import example, example_names
 from .io import StructureFileError, format_structure, from_smiles, parse, read, write_xyz
-from .sharing import write_chemiscope
 from .models import (
     DTNN,
     AtomisticModel,
@@ -112,6 +120,7 @@ from .models import (
     save_model,
 )
 from .neighbors import NeighborPairs, check_overlaps, neighbor_pairs, probe_pairs
+from .sharing import write_chemiscope
 from .structures import Structure, atomic_number, element_symbol
 
 __version__ = "0.1.0"
@@ -155,6 +164,7 @@ __all__ = [
     "potential_separation",
     "saturation_contrast",
     "block_similarity",
+    "filter_excursions",
     "path_linearity",
     "benzene_to_triazine",
     "compare_models",
@@ -164,6 +174,8 @@ __all__ = [
     "embedding_group_structure",
     "embedding_pca",
     "error_distribution",
+    "LearningCurve",
+    "learning_curve",
     "errors_by_size",
     "filter_cuts",
     "isomer_ranking",

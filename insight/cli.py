@@ -116,6 +116,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         n_train=args.n_train,
         n_validation=args.n_validation,
         split_seed=args.split_seed,
+        train_subset=args.train_subset,
         seed=args.seed,
         batch_size=args.batch_size,
         learning_rate=args.lr,
@@ -298,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-train", type=int, default=None, help="default: 110,000 (qm9), 3,000 (flla)")
     p.add_argument("--n-validation", type=int, default=None, help="default: 10,000 (qm9), 438 (flla)")
     p.add_argument("--split-seed", type=int, default=0)
+    p.add_argument("--train-subset", type=int, default=None, metavar="N",
+                   help="train on only N of the split's training items, keeping its validation and test sets "
+                        "(nested subsets for a learning curve)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-3)

@@ -42,7 +42,8 @@ from .models.card import ModelCard, TrainingRecord
 from .models.files import SPLIT_FILE, build_model, save_model
 from .models.layers import scatter_sum
 
-__all__ = ["TrainingConfig", "apply_dataset_defaults", "train", "refit_energy_offset", "LR_SCHEDULES"]
+__all__ = ["TrainingConfig", "apply_dataset_defaults", "train", "refit_energy_offset", "LR_SCHEDULES",
+           "validation_at", "read_log"]
 
 #: Settings a resumed run takes from the new command rather than from its saved config.
 _BUDGET_FIELDS = ("restart_lr", "max_epochs", "max_hours", "early_stopping_patience", "checkpoint_minutes", "ema_decay")
@@ -60,6 +61,9 @@ class TrainingConfig:
     n_train: int | None = 110_000  # None: the dataset's thesis protocol
     n_validation: int | None = 10_000
     split_seed: int = 0
+    #: Train on only the first this many of the split's training rows; validation and test rows stay those of the
+    #: full split, so that runs with growing subsets share one test set (a learning curve). ``None``: all.
+    train_subset: int | None = None
     seed: int = 0
     batch_size: int = 32
     learning_rate: float = 1e-3
@@ -292,7 +296,8 @@ def train(
     unit = target_property(config.dataset, target).unit
     if data is None:
         dataset = dataset_entry(config.dataset).load()
-        split = random_split(len(dataset), config.n_train, config.n_validation, config.split_seed)
+        split = random_split(len(dataset), config.n_train, config.n_validation, config.split_seed,
+                             config.train_subset)
         split[dataset.protocol.id_key] = dataset.row_ids()
         data = dataset.pack(config.target, model.cutoff)
     elements = sorted(set(int(z) for z in np.unique(data.numbers)))
@@ -519,3 +524,29 @@ def _write_best(model, best_dir, base_card: ModelCard, config, split, state, met
         validation.update(validation_force_mae=metrics.force_mae, validation_force_rmse=metrics.force_rmse)
     save_model(model, best_dir, base_card.replace(training=training, metrics=validation))
     np.savez_compressed(best_dir / SPLIT_FILE, **{k: np.asarray(v) for k, v in split.items()})
+
+
+def validation_at(run_folder: str | os.PathLike, seconds: float, column: str = "val_mae") -> float:
+    """The best validation error (``column`` of the run's ``log.csv``) reached within ``seconds`` of training.
+
+    This compares runs at equal compute: a run trained for longer is read at the shorter run's budget. Raises
+    :class:`~insight.errors.ArgumentError` when the run has no log or logged nothing that early.
+    """
+    log = read_log(run_folder)
+    path = Path(run_folder) / "log.csv"
+    if column not in log.columns:
+        raise ArgumentError(f"{path} has no column {column!r}; it has {', '.join(log.columns)}")
+    reached = log.loc[log["seconds"] <= seconds, column]
+    if reached.empty:
+        raise ArgumentError(f"{path} logged no validation within {seconds:g} s (first at {log['seconds'].min():g} s)")
+    return float(reached.min())
+
+
+def read_log(run_folder: str | os.PathLike):
+    """A training run's ``log.csv`` as a DataFrame: one row per epoch, ``seconds`` of training so far."""
+    import pandas as pd
+
+    path = Path(run_folder) / "log.csv"
+    if not path.is_file():
+        raise ArgumentError(f"{run_folder} has no log.csv; pass the folder `insight train -o` wrote")
+    return pd.read_csv(path)

@@ -17,7 +17,7 @@ from .models.files import SPLIT_FILE, load_model, load_split, pretrained_cards, 
 from .thesis import MP_FORMATION_MAE, QM9_U0_MAE
 from .training import refit_energy_offset
 
-__all__ = ["zoo_markdown", "find_models", "repetitions", "thesis_reference", "publish", "render_card"]
+__all__ = ["zoo_markdown", "find_models", "repetitions", "training_run", "thesis_reference", "publish", "render_card"]
 
 
 def zoo_markdown() -> str:
@@ -44,9 +44,10 @@ def zoo_markdown() -> str:
 
 
 def find_models(dataset: str | None = None, architecture: str | None = None, n_interactions: int | None = None,
-                forces: bool | None = None) -> list[str]:
+                forces: bool | None = None, n_features: int | None = None) -> list[str]:
     """Names of bundled models whose cards match: training dataset (e.g. ``"md:benzene"``), architecture,
-    number of interactions, and whether they were trained on forces."""
+    number of interactions, whether they were trained on forces, and feature width (the Fig. 4.6 ladder's
+    SchNets have 30 features, the flagship 64)."""
     found = []
     for name, card in pretrained_cards().items():
         if dataset is not None and card.dataset != dataset:
@@ -57,8 +58,25 @@ def find_models(dataset: str | None = None, architecture: str | None = None, n_i
             continue
         if forces is not None and (card.training is not None and card.training.with_forces) != forces:
             continue
+        if n_features is not None and card.hyperparameters.get("n_features") != n_features:
+            continue
         found.append(name)
     return found
+
+
+def training_run(name: str) -> Path | None:
+    """The folder of ``training-runs/`` a bundled model was published from (its log and checkpoint), where this
+    checkout has it; ``None`` otherwise. Read from the card's status, which :func:`publish` writes."""
+    import re
+
+    from .models.files import resolve_model_folder
+
+    status = read_card(resolve_model_folder(name)).status or ""
+    found = re.search(r"training-runs/([\w.-]+)", status)
+    if not found:
+        return None
+    folder = Path(__file__).resolve().parent.parent / "training-runs" / found.group(1)
+    return folder if folder.is_dir() else None
 
 
 def repetitions() -> dict[str, list[str]]:

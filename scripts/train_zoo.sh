@@ -11,6 +11,8 @@
 #   bash scripts/train_zoo.sh md         # GFN2-xTB MD data and the MD models of issue 7
 #   bash scripts/train_zoo.sh md-dtnn    # DTNN MD repetitions (other split seeds) and T = 1, 3 on benzene
 #   bash scripts/train_zoo.sh materials  # periodic SchNet T=6 on the FLLA crystals (`insight data fetch flla` first)
+#   bash scripts/train_zoo.sh flla-curve # SchNet T=6 on nested FLLA subsets N = 500 ... 3,000, the same budget each
+#   CURVE_N="500 3000" bash scripts/train_zoo.sh flla-curve   # some of them (two lanes: split the sizes)
 # Every run resumes from training-runs/<run>/checkpoint.pt and stops, resumably,
 # at its cumulative --hours budget; raise the budget to continue a run later.
 # SCHEDULE=budget switches a resumed run to a linear decay of its rate to 0 at the end of its budget.
@@ -107,13 +109,19 @@ case "${1:-}" in
         train schnet-mp-T6 schnet -T 6 --dataset flla --lr 5e-4 --plateau-patience 10 --patience 100 \
             --hours "${HOURS_MP:-2.3}"
         ;;
+    flla-curve)  # issue 14: the FLLA learning curve; nested subsets of schnet-mp's split, same validation and test
+        for n in ${CURVE_N-500 1000 2000 3000}; do
+            SCHEDULE=budget train "schnet-mp-N$n" schnet -T 6 --dataset flla --lr 1e-3 --ema 0.999 \
+                --train-subset "$n" --patience 100000 --hours "${HOURS_CURVE:-0.33}"
+        done
+        ;;
     materials-thesis-schedule)
         # The thesis' schedule (lr 1e-3, x0.96 every 100k steps) instead of halving on plateaus.
         train schnet-mp-T6-exp schnet -T 6 --dataset flla --lr 1e-3 --schedule exponential --patience 150 \
             --hours "${HOURS_MP_EXP:-0.9}"
         ;;
     *)
-        echo "usage: bash scripts/train_zoo.sh big|flagship|dtnn-repeats|ladder|ema-compare|small|dtnn3|md|md-dtnn|materials|materials-thesis-schedule" >&2
+        echo "usage: bash scripts/train_zoo.sh big|flagship|dtnn-repeats|ladder|ema-compare|small|dtnn3|md|md-dtnn|materials|flla-curve|materials-thesis-schedule" >&2
         exit 2
         ;;
 esac

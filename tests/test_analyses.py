@@ -33,6 +33,8 @@ def _run(names: list[str], output: Path) -> None:
 def _check_outputs(output: Path, key: str) -> dict:
     entry = json.loads((output / f"{key}.report.json").read_text())
     assert entry["finding"] and entry["result"] and entry["reproduced"] in (True, "partly", False, None)
+    if not entry["beyond"] and entry["reproduced"] is not None:  # every verdict says how it was reached
+        assert entry["criterion"] and entry["control"], key
     for name in entry["files"]:
         path = output / name
         assert path.stat().st_size > (100 if name.endswith(".csv") else 500), name
@@ -65,6 +67,8 @@ def test_materials_figures_quick(tmp_path):
         assert entry["quick"]
     report = (tmp_path / "REPORT.md").read_text()
     assert "Fig. 4.9" in report and "Fig. 4.15" in report
+    embeddings = _check_outputs(tmp_path, "fig_4_15")
+    assert f"{embeddings['numbers']['control']['within_between_ratio']:.2f}" in embeddings["control"]
     periodic = _check_outputs(tmp_path, "fig_4_9")  # the control repeats with the lattice too, and says so
     assert f"{periodic['numbers']['control_periodicity_error']['diamond']:.1e}" in periodic["control"]
 
@@ -97,6 +101,19 @@ def test_qm9_figures_quick(tmp_path):
     alchemy = _check_outputs(tmp_path, "fig_3_16")
     assert f"{alchemy['numbers']['control_learned_rise']:+.1f}" in alchemy["control"]
     assert f"{alchemy['numbers']['learned_rise']:+.1f}" in alchemy["criterion"]
+    filters = _check_outputs(tmp_path, "fig_4_4")
+    assert all(f"{v:.1f}" in filters["control"] for v in filters["numbers"]["control_excursions"])
+    widths = _check_outputs(tmp_path, "fig_4_8")["numbers"]["narrower"]
+    assert set(widths) == {"H", "C"} and all(len(v["dtnn_t3_fwhm"]) == 3 for v in widths.values())
+    potentials = _check_outputs(tmp_path, "fig_4_10")
+    assert f"{potentials['numbers']['control_effect']['range']:+.1f}" in potentials["control"]
+    probes = _check_outputs(tmp_path, "fig_3_14")
+    assert f"{probes['numbers']['control']['min_ratio']:.2f}" in probes["control"]
+    rings = _check_outputs(tmp_path, "fig_4_14")
+    assert f"{rings['numbers']['control_least_with_nitrogen']} of its 10" in rings["control"]
+    for table in ("table_3_1", "table_4_2"):  # composition alone, about 20 kcal/mol on QM9 U0
+        baselines = _check_outputs(tmp_path, table)["numbers"]["composition_baseline"]
+        assert baselines and all(10 < v < 30 for v in baselines.values())
     ladder = _check_outputs(tmp_path, "fig_4_6")
     assert set(ladder["numbers"]["claims"]) == {"SchNet falls with T", "DTNN falls with T",
                                                 "SchNet T=1 beats DTNN T=3"}
@@ -114,6 +131,10 @@ def test_md_figures_quick(tmp_path):
         _check_outputs(tmp_path, key)
     report = (tmp_path / "REPORT.md").read_text()
     _check_summary_counts(report)
+    partitioning = _check_outputs(tmp_path, "fig_3_10_3_11")["numbers"]
+    assert partitioning["control"] and all(r["n_models"] == 3 for r in partitioning["models"].values())
+    forces = _check_outputs(tmp_path, "table_5_3_5_4")
+    assert all(f"{v['ratio']:.1f}x" in forces["control"] for v in forces["numbers"]["equal_budget"].values())
     smoothness = _check_outputs(tmp_path, "fig_3_15")
     assert f"{smoothness['numbers']['control_roughness']['1']:.4f}" in smoothness["control"]
     verdicts, beyond = report.split("\n# Beyond the thesis\n")

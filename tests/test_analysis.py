@@ -348,6 +348,27 @@ def test_block_similarity_of_identical_and_independent_blocks():
     assert block_similarity(model, distances)[0, 1] == pytest.approx(1.0)
 
 
+def test_filter_excursions_count_rises_and_falls_whatever_the_scale(monkeypatch):
+    from insight.analysis.filters import filter_excursions
+
+    model = small_model("schnet")
+    distances = np.linspace(0.0, 6.0, 241)
+    excursions = filter_excursions(model, distances)
+    assert excursions.shape == (2, model.filters(torch.zeros(1)).shape[-1]) and np.all(excursions >= 1.0 - 1e-9)
+    # scaling the filter network's output scales every filter, not its shape
+    original = model.filters
+    monkeypatch.setattr(model, "filters", lambda d: 3.0 * original(d))
+    assert np.allclose(filter_excursions(model, distances), excursions)
+    # worked by hand: a ramp rises once (1), one bump rises and falls (2), two sine periods swing 8 times their
+    # amplitude over a range of twice it (4)
+    by_hand = small_model("schnet")
+    monkeypatch.setattr(by_hand, "filters", lambda d: torch.stack([
+        torch.stack([d, torch.exp(-((d - 3.0) ** 2)), torch.sin(2 * torch.pi * d / 3.0), torch.ones_like(d)], -1)]))
+    ramp, bump, sine, constant = filter_excursions(by_hand, distances)[0]
+    assert ramp == pytest.approx(1.0) and bump == pytest.approx(2.0, abs=1e-3) and sine == pytest.approx(4.0, abs=1e-3)
+    assert np.isnan(constant)
+
+
 def test_path_linearity_by_hand():
     from insight.analysis.alchemy import AlchemicalPath, path_linearity
 
@@ -359,3 +380,40 @@ def test_path_linearity_by_hand():
     assert fit.r_squared == pytest.approx(1.0) and fit.slope == pytest.approx(5.0) and fit.unit == "kcal/mol"
     bent = straight.assign(energy=straight["progress"] ** 4)
     assert path_linearity(path(bent)).r_squared < 0.95
+
+
+def test_composition_baseline_by_hand():
+    from insight.analysis.baselines import composition_baseline_mae, composition_counts
+    from insight.data.qm9 import QM9
+
+    # CH4, H2O, CH3OH, NH3, C2H6: energies from per-element values, plus +1/-1 kcal/mol on the last two
+    molecules = [[6, 1, 1, 1, 1], [8, 1, 1], [6, 8, 1, 1, 1, 1], [7, 1, 1, 1], [6, 6, 1, 1, 1, 1, 1, 1]]
+    per_element = {1: -10.0, 6: -50.0, 7: -60.0, 8: -70.0}
+    energies = np.array([sum(per_element[z] for z in m) for m in molecules]) + np.array([0, 0, 0, 1.0, -1.0])
+    numbers = np.concatenate(molecules)
+    data = QM9(numbers, np.zeros((len(numbers), 3)), np.concatenate([[0], np.cumsum([len(m) for m in molecules])]),
+               pd.DataFrame({"U0": energies}))
+    elements, counts = composition_counts(data, [2, 4])
+    assert elements.tolist() == [1, 6, 7, 8] and counts.tolist() == [[4, 1, 0, 1], [6, 2, 0, 0]]
+    # fitted on the three exact ones, H, C and O are recovered: no error on them, and ethane's is its offset
+    assert composition_baseline_mae(data, [0, 1, 2], [0, 1, 2], "U0") == pytest.approx(0.0, abs=1e-9)
+    assert composition_baseline_mae(data, [0, 1, 2], [4], "U0") == pytest.approx(1.0, abs=1e-9)
+
+
+def test_learning_curve_scores_nested_sizes_on_one_test_set():
+    from insight.data.qm9 import load_qm9
+    from insight.data.splits import random_split
+
+    molecules = load_qm9(progress=False).subset(np.arange(120))
+    models = [(small_model("schnet", seed=n), random_split(120, 80, 20, seed=0, train_subset=n)) for n in (40, 10)]
+    curve = insight.learning_curve(models, molecules, sine_matrix=False)
+    assert curve.table["n_train"].tolist() == [10, 40] and curve.n_test == 20 and curve.unit == "kcal/mol"
+    for (model, split), row in zip(models[::-1], curve.table.itertuples()):
+        by_hand = insight.prediction_table(model, molecules, split["test"]).table["abs_error"].mean()
+        assert row.test_mae == pytest.approx(by_hand) and row.model == model.name
+        reference = molecules.target("U0")
+        assert row.training_mean_mae == pytest.approx(np.abs(reference[split["train"]].mean()
+                                                             - reference[split["test"]]).mean())
+    with pytest.raises(insight.ArgumentError, match="validation or test rows differ"):
+        insight.learning_curve([models[0], (models[1][0], random_split(120, 80, 20, seed=1, train_subset=10))],
+                               molecules, sine_matrix=False)

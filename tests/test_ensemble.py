@@ -7,9 +7,9 @@ import copy
 import numpy as np
 import pytest
 import torch
+from conftest import aspirin, small_model
 
 import insight
-from conftest import aspirin, small_model
 
 POINTS = np.array([[0.0, 0.0, 4.0], [2.5, -1.0, 0.5]])
 

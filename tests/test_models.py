@@ -389,3 +389,13 @@ def test_calculators_warn_about_models_whose_energy_jumps():
     model.card = model.card.replace(energy_unit="eV")
     with pytest.warns(insight.errors.DomainWarning, match="jumps"):
         insight.calculator.InsightCalculator(model)
+
+
+def test_find_models_tells_the_ladder_from_the_flagship_by_width():
+    from insight.zoo import find_models
+
+    t3 = find_models(dataset="qm9", architecture="schnet", n_interactions=3)
+    assert "schnet-qm9-f30-t3" in t3
+    assert find_models(dataset="qm9", architecture="schnet", n_interactions=3, n_features=30) == ["schnet-qm9-f30-t3"]
+    assert find_models(dataset="qm9", architecture="schnet", n_interactions=6, n_features=64) == ["schnet-qm9-t6"]
+    assert find_models(dataset="qm9", architecture="schnet", n_features=7) == []

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import aspirin, small_model
 
 import insight
-from conftest import aspirin, small_model
 from insight.models.schnetpack import load_schnetpack
 from insight.testing import random_rotation
 

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 import torch
+from conftest import aspirin, random_crystal
 
 import insight
-from conftest import aspirin, random_crystal
 
 spk = pytest.importorskip("schnetpack", reason="SchNetPack is an optional extra: bash scripts/install_schnetpack.sh")
 import schnetpack.transform as trn  # noqa: E402

@@ -331,3 +331,36 @@ def test_a_checkpoint_of_unfused_adam_resumes_fused_with_the_same_steps(qm9_head
     assert b["optimizer"]["param_groups"][0]["fused"] is True and a["state"]["step"] == b["state"]["step"]
     for key in a["model"]:
         torch.testing.assert_close(a["model"][key], b["model"][key], rtol=1e-5, atol=1e-6)
+
+
+def test_validation_at_reads_the_best_error_within_a_budget(tmp_path):
+    from insight.training import validation_at
+    from insight.zoo import training_run
+
+    (tmp_path / "log.csv").write_text("epoch,step,train_rmse,val_mae,val_rmse,learning_rate,seconds\n"
+                                      "1,10,5.0,3.0,4.0,1e-3,50\n2,20,4.0,2.0,3.0,1e-3,100\n"
+                                      "3,30,3.0,2.5,3.5,1e-3,150\n4,40,2.0,1.0,2.0,1e-3,200\n")
+    assert validation_at(tmp_path, 99) == 3.0
+    assert validation_at(tmp_path, 150) == 2.0  # the best so far, not the last
+    assert validation_at(tmp_path, 1e9, column="val_rmse") == 2.0
+    with pytest.raises(insight.ArgumentError, match="no validation within 10 s"):
+        validation_at(tmp_path, 10)
+    with pytest.raises(insight.ArgumentError, match="no log.csv"):
+        validation_at(tmp_path / "missing", 10)
+    # a bundled model names the run it was published from
+    folder = training_run("schnet-md-ethanol")
+    assert folder is not None and (folder / "log.csv").is_file()
+
+
+def test_training_subsets_are_nested_and_share_validation_and_test():
+    from insight.data.splits import random_split
+
+    full = random_split(100, 60, 20, seed=3)
+    subsets = [random_split(100, 60, 20, seed=3, train_subset=n) for n in (10, 30, 60)]
+    for small, large in zip(subsets, subsets[1:]):
+        assert set(small["train"]) < set(large["train"])
+    assert np.array_equal(subsets[-1]["train"], full["train"]) and len(subsets[0]["train"]) == 10
+    for subset in subsets:
+        assert np.array_equal(subset["validation"], full["validation"]) and np.array_equal(subset["test"], full["test"])
+    with pytest.raises(insight.ArgumentError, match="train_subset must lie between 1 and the 60"):
+        random_split(100, 60, 20, seed=3, train_subset=61)

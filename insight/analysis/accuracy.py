@@ -14,8 +14,8 @@ from ..evaluation import predict_packed
 from ..models.base import AtomisticModel
 from ..thesis import ISOMER_FORMULA
 
-__all__ = ["Predictions", "IsomerRanking", "prediction_table", "errors_by_size", "largest_errors", "isomer_ranking",
-           "error_distribution"]
+__all__ = ["Predictions", "IsomerRanking", "LearningCurve", "prediction_table", "errors_by_size", "largest_errors",
+           "isomer_ranking", "error_distribution", "learning_curve"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,25 @@ class IsomerRanking:
     mae: float
     kendall_tau: float
     unit: str
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+
+@dataclass(frozen=True)
+class LearningCurve:
+    """Test error against the number of training structures, on nested training sets that share one test set.
+
+    ``table``: one row per training-set size with ``n_train``, ``model``, ``test_mae`` (the model), and where
+    fitted ``sine_matrix_mae`` (Table 4.3's kernel baseline on the same training rows, hyperparameters by the same
+    validation rows) and ``training_mean_mae`` (predicting the training rows' mean); all in ``unit``. ``n_test``
+    structures, the same for every row.
+    """
+
+    table: pd.DataFrame
+    unit: str
+    target: str
+    n_test: int
 
     def to_frame(self) -> pd.DataFrame:
         return self.table
@@ -147,3 +166,40 @@ def error_distribution(abs_errors: dict[str, np.ndarray], thresholds: np.ndarray
         below = np.searchsorted(errors, thresholds, side="left") / len(errors) * 100.0
         frames.append(pd.DataFrame({"model": name, "threshold": thresholds, "percent_below": below}))
     return pd.concat(frames, ignore_index=True)
+
+
+def learning_curve(models: list[tuple[AtomisticModel, dict[str, np.ndarray]]], dataset: Dataset,
+                   target: str | None = None, sine_matrix: bool = True, sine_grid: dict | None = None) -> LearningCurve:
+    """Test errors of models trained on growing training sets (``insight train --train-subset N``).
+
+    ``models``: ``(model, split)`` pairs, each split as saved with the model (``load_split``). Their validation and
+    test rows must be the same, so that every size is scored on the same structures. ``sine_matrix``: also fit the
+    sine-matrix kernel baseline (crystals only) on each model's training rows; ``sine_grid`` narrows its
+    hyperparameter search (``gammas``, ``alphas``).
+    """
+    from .baselines import fit_sine_matrix_model
+
+    if not models:
+        raise ArgumentError("learning_curve needs at least one (model, split) pair")
+    first = models[0][1]
+    for model, split in models[1:]:
+        if not (np.array_equal(split["test"], first["test"]) and np.array_equal(split["validation"],
+                                                                                  first["validation"])):
+            raise ArgumentError(f"{model.name}'s validation or test rows differ from {models[0][0].name}'s: train the "
+                                "sizes of a learning curve on one split with --train-subset")
+    target = target or dataset.protocol.default_target
+    values = dataset.target(target)
+    test, validation = first["test"], first["validation"]
+    rows = []
+    for model, split in sorted(models, key=lambda pair: len(pair[1]["train"])):
+        train = split["train"]
+        predictions = prediction_table(model, dataset, test, target=target)
+        row = {"n_train": int(len(train)), "model": model.name, "test_mae": float(predictions.table["abs_error"].mean()),
+               "training_mean_mae": float(np.mean(np.abs(values[train].mean() - values[test])))}
+        if sine_matrix:
+            size = int(dataset.n_atoms.max())
+            baseline = fit_sine_matrix_model(dataset.structures(train), values[train], dataset.structures(validation),
+                                             values[validation], size=size, **(sine_grid or {}))
+            row["sine_matrix_mae"] = float(np.mean(np.abs(baseline.predict(dataset.structures(test)) - values[test])))
+        rows.append(row)
+    return LearningCurve(pd.DataFrame(rows), dataset.property(target).unit, target, int(len(test)))

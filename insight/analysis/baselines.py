@@ -23,7 +23,8 @@ import numpy as np
 from ..errors import ArgumentError, StructureError
 from ..structures import Structure
 
-__all__ = ["sine_matrix", "sine_matrix_spectra", "SineMatrixModel", "fit_sine_matrix_model"]
+__all__ = ["sine_matrix", "sine_matrix_spectra", "SineMatrixModel", "fit_sine_matrix_model", "composition_counts",
+           "composition_baseline_mae"]
 
 
 def sine_matrix(structure: Structure) -> np.ndarray:
@@ -99,3 +100,32 @@ def fit_sine_matrix_model(
             if best is None or mae < best.validation_mae:
                 best = SineMatrixModel(regression, x_train, size, float(gamma), float(alpha), mae)
     return best
+
+
+def composition_counts(dataset, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``(elements, counts)``: the atomic numbers occurring in ``dataset`` and how often each occurs in every row,
+    ``(len(rows), len(elements))``."""
+    from ..data.storage import concatenated_ranges
+
+    rows = np.asarray(rows, dtype=np.int64)
+    elements = np.unique(dataset.numbers)
+    counts = np.zeros((len(rows), len(elements)))
+    structure_of_atom = np.repeat(np.arange(len(rows)), dataset.n_atoms[rows])
+    atoms = dataset.numbers[concatenated_ranges(dataset.offsets, rows)]
+    np.add.at(counts, (structure_of_atom, np.searchsorted(elements, atoms)), 1.0)
+    return elements, counts
+
+
+def composition_baseline_mae(dataset, train_rows: Sequence[int], test_rows: Sequence[int], target: str) -> float:
+    """Test MAE of the model that knows only each structure's composition: one energy per element, fitted by least
+    squares on the training rows (no intercept, so a structure's energy is the sum of its atoms').
+
+    It is what any atom-wise model gets for free, the control for an error table: QM9 U0 about 20 kcal/mol.
+    """
+    from sklearn.linear_model import LinearRegression
+
+    _, train_counts = composition_counts(dataset, train_rows)
+    _, test_counts = composition_counts(dataset, test_rows)
+    values = dataset.target(target)
+    regression = LinearRegression(fit_intercept=False).fit(train_counts, values[np.asarray(train_rows)])
+    return float(np.mean(np.abs(regression.predict(test_counts) - values[np.asarray(test_rows)])))

@@ -123,3 +123,17 @@ def block_similarity(model: AtomisticModel, distances: np.ndarray) -> np.ndarray
     profiles = radial_filters(model, distances)
     centred = (profiles - profiles.mean(axis=1, keepdims=True)).reshape(profiles.shape[0], -1)
     return np.corrcoef(centred)
+
+
+def filter_excursions(model: AtomisticModel, distances: np.ndarray) -> np.ndarray:
+    """How often each filter rises and falls over ``distances`` (Å), ``(n_blocks, n_filters)``.
+
+    The total variation of a filter divided by its range: 1 for a monotone filter, 2 for one bump, more for a
+    filter that oscillates. It does not depend on the filter's scale, so trained and untrained filters compare on
+    their shape alone. A filter that is constant over ``distances`` gives NaN.
+    """
+    profiles = radial_filters(model, distances)
+    variation = np.abs(np.diff(profiles, axis=1)).sum(axis=1)
+    span = profiles.max(axis=1) - profiles.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(span > 0, variation / np.where(span > 0, span, 1.0), np.nan)

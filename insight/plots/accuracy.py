@@ -6,9 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..analysis.accuracy import IsomerRanking
+from ..analysis.accuracy import IsomerRanking, LearningCurve
 
-__all__ = ["errors_by_size_figure", "isomer_figure", "error_distribution_figure", "md_errors_figure"]
+__all__ = ["errors_by_size_figure", "isomer_figure", "error_distribution_figure", "md_errors_figure",
+           "learning_curve_figure"]
 
 
 def errors_by_size_figure(per_size: pd.DataFrame, unit: str = "kcal/mol") -> go.Figure:
@@ -60,4 +61,25 @@ def md_errors_figure(table: pd.DataFrame) -> go.Figure:
     figure.update_yaxes(type="log")
     figure.update_layout(title="Held-out MD frames (GFN2-xTB), N = 1,000 training frames", barmode="group",
                          plot_bgcolor="white")
+    return figure
+
+
+def learning_curve_figure(curve: LearningCurve, reference: dict[str, tuple[float, float]] | None = None) -> go.Figure:
+    """Test MAE against training-set size on log-log axes: the model, the sine-matrix baseline where fitted, and
+    ``reference`` points (label -> (n_train, MAE)), e.g. the thesis' Table 4.3."""
+    table = curve.table
+    figure = go.Figure(go.Scatter(x=table["n_train"], y=table["test_mae"], mode="lines+markers", name="SchNet (ours)",
+                                  text=table["model"], line=dict(color="#d62728"),
+                                  hovertemplate="%{text}: N = %{x}, MAE %{y:.3f}<extra></extra>"))
+    if "sine_matrix_mae" in table:
+        figure.add_trace(go.Scatter(x=table["n_train"], y=table["sine_matrix_mae"], mode="lines+markers",
+                                    name="sine matrix (KRR, ours)", line=dict(color="#1f77b4")))
+    figure.add_trace(go.Scatter(x=table["n_train"], y=table["training_mean_mae"], mode="lines", name="training mean",
+                                line=dict(color="grey", dash="dot")))
+    for label, (n, mae) in (reference or {}).items():
+        figure.add_trace(go.Scatter(x=[n], y=[mae], mode="markers", name=label,
+                                    marker=dict(symbol="x", size=11, color="black")))
+    figure.update_layout(title=f"Learning curve on {curve.n_test} test structures",
+                         xaxis=dict(title="training structures N", type="log"),
+                         yaxis=dict(title=f"test MAE ({curve.unit})", type="log"), plot_bgcolor="white")
     return figure
