@@ -72,15 +72,20 @@ def main(argv=None) -> None:
         {"readings": readings, "means": means, "effect": effect, "control_effect": control, "spread": spread,
          "holds": holds},
         criterion=(f"Over the {len(MOLECULES)} molecules, SchNet's mean range of Ω_C is below DTNN's (difference "
-                   f"{effect['range']:+.1f} kcal/mol) and its mean separation of low and high regions above DTNN's "
-                   f"({effect['separation']:+.3f}), each by more than the untrained control's difference and twice the "
-                   "DTNN T=3 repetitions' spread. Reproduced when both hold, partly when one does."),
+                   f"{effect['range']:+.1f} kcal/mol; {_holds(holds['range'])}) and its mean separation of low and "
+                   f"high regions above DTNN's ({effect['separation']:+.3f}; {_holds(holds['separation'])}), each by "
+                   "more than the untrained control's difference and twice the DTNN T=3 repetitions' spread. "
+                   "Reproduced when both hold, partly when one does."),
         control=(f"Untrained DTNN T=3 and SchNet T=6 (same sizes and output scaling): range {control['range']:+.1f} "
                  f"kcal/mol, separation {control['separation']:+.3f}."),
         spread=None if spread["range"] is None else (
             f"The {len(repeated)} DTNN T=3 repetitions' mean range scatters by {spread['range']:.1f} kcal/mol, "
             f"their mean separation by {spread['separation']:.3f} (sample standard deviation)."),
     )
+
+
+def _holds(holds: bool) -> str:
+    return "holds" if holds else "fails"
 
 
 def _readings(surfaces: dict) -> dict[str, dict[str, float]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from _common import start
+from _common import qm9_model, start
 
 import insight
 from insight.data.qm9 import load_qm9
@@ -27,12 +27,12 @@ def main(argv=None) -> None:
     models = {}
     for architecture, ts in (("dtnn", (1, 2, 3)), ("schnet", (1, 2, 3, 6))):
         for t in ts:
-            found = find_models(dataset="qm9", architecture=architecture, n_interactions=t)
+            found = qm9_model(architecture, t)
             if found:
-                models[f"{'DTNN' if architecture == 'dtnn' else 'SchNet'} T={t}"] = insight.load_model(found[0],
+                models[f"{'DTNN' if architecture == 'dtnn' else 'SchNet'} T={t}"] = insight.load_model(found,
                                                                                                      device="cpu")
     qm9 = load_qm9()
-    train = load_split(find_models(dataset="qm9", architecture="schnet", n_interactions=6)[0])["train"]
+    train = load_split(qm9_model("schnet", 6))["train"]
     if run.quick:
         train = train[:5000]
     long_range = np.linspace(0.5, 12.0, 47 if run.quick else 231)

@@ -71,8 +71,8 @@ def main(argv=None) -> None:
         numbers,
         criterion=("SchNet T=6's E_i distribution is narrower (FWHM) than DTNN T=3's for H and for C, by more than "
                    "the untrained control's difference and twice the DTNN T=3 repetitions' spread. DTNN minus "
-                   "SchNet: " + ", ".join(f"{e} {v['difference']:+.1f}" for e, v in per_element.items())
-                   + " kcal/mol."),
+                   "SchNet: " + ", ".join(f"{e} {v['difference']:+.1f} ({'holds' if holds[e] else 'fails'})"
+                                          for e, v in per_element.items()) + " kcal/mol."),
         control=("Untrained DTNN T=3 minus untrained SchNet T=6 (same sizes and output scaling): "
                  + ", ".join(f"{e} {v['control_difference']:+.1f}" for e, v in per_element.items()) + " kcal/mol."),
         spread=None if per_element["H"]["dtnn_t3_spread"] is None else (

@@ -112,7 +112,7 @@ case "${1:-}" in
     flla-curve)  # issue 14: the FLLA learning curve; nested subsets of schnet-mp's split, same validation and test
         for n in ${CURVE_N-500 1000 2000 3000}; do
             SCHEDULE=budget train "schnet-mp-N$n" schnet -T 6 --dataset flla --lr 1e-3 --ema 0.999 \
-                --train-subset "$n" --patience 100000 --hours "${HOURS_CURVE:-0.33}"
+                --train-subset "$n" --patience 100000 --hours "${HOURS_CURVE:-0.25}"
         done
         ;;
     materials-thesis-schedule)
