@@ -13,6 +13,7 @@
 #   bash scripts/train_zoo.sh materials  # periodic SchNet T=6 on the FLLA crystals (`insight data fetch flla` first)
 #   bash scripts/train_zoo.sh flla-curve # SchNet T=6 on nested FLLA subsets N = 500 ... 3,000, the same budget each
 #   CURVE_N="500 3000" bash scripts/train_zoo.sh flla-curve   # some of them (two lanes: split the sizes)
+#   bash scripts/train_zoo.sh materials-continue   # schnet-mp continued: linear decay to 0 with EMA weights
 # Every run resumes from training-runs/<run>/checkpoint.pt and stops, resumably,
 # at its cumulative --hours budget; raise the budget to continue a run later.
 # SCHEDULE=budget switches a resumed run to a linear decay of its rate to 0 at the end of its budget.
@@ -115,13 +116,17 @@ case "${1:-}" in
                 --train-subset "$n" --patience 100000 --hours "${HOURS_CURVE:-0.25}"
         done
         ;;
+    materials-continue)  # issue 14: schnet-mp (the run below) continued by a linear decay to 0 with EMA weights
+        SCHEDULE=budget train schnet-mp-T6-exp schnet -T 6 --dataset flla --lr 1e-3 --ema 0.999 --patience 100000 \
+            --restart-lr "${RESTART_LR_MP:-5e-4}" --hours "${HOURS_MP_EXP:-1.65}"
+        ;;
     materials-thesis-schedule)
         # The thesis' schedule (lr 1e-3, x0.96 every 100k steps) instead of halving on plateaus.
         train schnet-mp-T6-exp schnet -T 6 --dataset flla --lr 1e-3 --schedule exponential --patience 150 \
             --hours "${HOURS_MP_EXP:-0.9}"
         ;;
     *)
-        echo "usage: bash scripts/train_zoo.sh big|flagship|dtnn-repeats|ladder|ema-compare|small|dtnn3|md|md-dtnn|materials|flla-curve|materials-thesis-schedule" >&2
+        echo "usage: bash scripts/train_zoo.sh big|flagship|dtnn-repeats|ladder|ema-compare|small|dtnn3|md|md-dtnn|materials|materials-continue|flla-curve|materials-thesis-schedule" >&2
         exit 2
         ;;
 esac

@@ -48,3 +48,17 @@ def test_ring_ranking_draws_dots_so_an_axis_without_zero_does_not_mislead():
                           "structure": [0, 1, 2], "ring": ["0-1-2-3-4-5"] * 3})
     figure = ring_ranking_figure(insight.RingStability(table, "kcal/mol"), n=1)
     assert all(trace.type == "scatter" and trace.mode == "markers" for trace in figure.data)
+
+
+def test_learning_curve_is_log_log_with_each_reference_point_told_apart():
+    from insight.plots.accuracy import learning_curve_figure
+
+    table = pd.DataFrame({"n_train": [500, 1000], "model": ["a", "b"], "test_mae": [0.3, 0.2],
+                          "training_mean_mae": [0.9, 0.9], "sine_matrix_mae": [0.5, 0.45]})
+    figure = learning_curve_figure(insight.LearningCurve(table, "eV/atom", "formation_energy_per_atom", 500),
+                                   {"thesis: SchNet": (3000, 0.127), "thesis: sine matrix": (3000, 0.37)})
+    assert figure.layout.xaxis.type == "log" and figure.layout.yaxis.type == "log"
+    assert "eV/atom" in figure.layout.yaxis.title.text
+    assert [t.name for t in figure.data][:3] == ["SchNet (ours)", "sine matrix (KRR, ours)", "training mean"]
+    references = [t for t in figure.data if t.name.startswith("thesis")]
+    assert len({t.marker.symbol for t in references}) == 2

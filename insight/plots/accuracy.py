@@ -76,9 +76,11 @@ def learning_curve_figure(curve: LearningCurve, reference: dict[str, tuple[float
                                     name="sine matrix (KRR, ours)", line=dict(color="#1f77b4")))
     figure.add_trace(go.Scatter(x=table["n_train"], y=table["training_mean_mae"], mode="lines", name="training mean",
                                 line=dict(color="grey", dash="dot")))
-    for label, (n, mae) in (reference or {}).items():
+    symbols = ("diamond", "x", "cross", "star", "triangle-up")
+    for k, (label, (n, mae)) in enumerate((reference or {}).items()):
         figure.add_trace(go.Scatter(x=[n], y=[mae], mode="markers", name=label,
-                                    marker=dict(symbol="x", size=11, color="black")))
+                                    marker=dict(symbol=symbols[k % len(symbols)], size=11, color="black",
+                                                line=dict(width=1, color="white"))))
     figure.update_layout(title=f"Learning curve on {curve.n_test} test structures",
                          xaxis=dict(title="training structures N", type="log"),
                          yaxis=dict(title=f"test MAE ({curve.unit})", type="log"), plot_bgcolor="white")
