@@ -16,7 +16,7 @@ from safetensors.torch import load_file, save_file
 import insight
 from insight.models.files import pretrained_dir
 
-SMALL_BUNDLED = "dtnn-qm9-t1"  # 80 kB of weights
+SMALL_BUNDLED = "dtnn-qm9-ladder-t1"  # 80 kB of weights (a folder of pretrained/, not an alias)
 
 
 @pytest.fixture
