@@ -116,9 +116,9 @@ case "${1:-}" in
                 --train-subset "$n" --patience 100000 --hours "${HOURS_CURVE:-0.25}"
         done
         ;;
-    materials-continue)  # issue 14: schnet-mp (the run below) continued by a linear decay to 0 with EMA weights
+    materials-continue)  # issue 14: schnet-mp (the run below) continued: its rate decays linearly to 0 at 1.65 h, EMA
         SCHEDULE=budget train schnet-mp-T6-exp schnet -T 6 --dataset flla --lr 1e-3 --ema 0.999 --patience 100000 \
-            --restart-lr "${RESTART_LR_MP:-5e-4}" --hours "${HOURS_MP_EXP:-1.65}"
+            --hours "${HOURS_MP_EXP:-1.65}"
         ;;
     materials-thesis-schedule)
         # The thesis' schedule (lr 1e-3, x0.96 every 100k steps) instead of halving on plateaus.
