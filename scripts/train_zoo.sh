@@ -116,9 +116,10 @@ case "${1:-}" in
                 --train-subset "$n" --patience 100000 --hours "${HOURS_CURVE:-0.25}"
         done
         ;;
-    materials-continue)  # issue 14: schnet-mp (the run below) continued: its rate decays linearly to 0 at 1.65 h, EMA
+    materials-continue)  # issue 14: schnet-mp (the run below) continued: its rate decays linearly to 0 at 1.65 h, EMA;
+        # raising HOURS_MP_EXP later warm-restarts that decay at RESTART_LR_MP (ignored while a budget is running)
         SCHEDULE=budget train schnet-mp-T6-exp schnet -T 6 --dataset flla --lr 1e-3 --ema 0.999 --patience 100000 \
-            --hours "${HOURS_MP_EXP:-1.65}"
+            --restart-lr "${RESTART_LR_MP:-3e-4}" --hours "${HOURS_MP_EXP:-1.65}"
         ;;
     materials-thesis-schedule)
         # The thesis' schedule (lr 1e-3, x0.96 every 100k steps) instead of halving on plateaus.
