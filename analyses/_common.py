@@ -165,9 +165,27 @@ def qm9_model(architecture: str, n_interactions: int) -> str | None:
     width (64 features, as the flagship) where one exists, else the Fig. 4.6 ladder's (30 features)."""
     from insight.zoo import find_models
 
-    found = find_models(dataset="qm9", architecture=architecture, n_interactions=n_interactions)
-    production = [n for n in found if n in find_models(dataset="qm9", n_features=64)]
-    return (production or found or [None])[0]
+    def matching(**width):
+        return find_models(dataset="qm9", architecture=architecture, n_interactions=n_interactions, **width)
+
+    return (matching(n_features=64) or matching() or [None])[0]
+
+
+def other_repetitions(name: str) -> dict:
+    """The bundled repetitions of a model on other random splits (zoo names ``NAME-splitK``), loaded, by name;
+    empty where there are none."""
+    import insight
+    from insight.zoo import repetitions
+
+    return {other: insight.load_model(other, device="cpu") for other in repetitions().get(name, [])[1:]}
+
+
+def repetition_spread(values) -> float | None:
+    """The sample standard deviation of a reading across repetitions; ``None`` for fewer than two."""
+    import numpy as np
+
+    values = list(values)
+    return float(np.std(values, ddof=1)) if len(values) > 1 else None
 
 
 def md_evaluation_frames(molecule: str, model_name: str, quick: bool, n_quick: int = 40):

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from _common import start
+from _common import other_repetitions, repetition_spread, start
 
 import insight
 from insight.data.qm9 import load_qm9
 from insight.models.files import untrained_like
 from insight.plots.alchemy import alchemy_figure
-from insight.zoo import repetitions
 
 MODEL = "dtnn-qm9"
 
@@ -62,12 +61,11 @@ def main(argv=None) -> None:
     learned, control_learned = _learned_rise(model, moving), _learned_rise(control_model, control_moving)
     # Spread: the same rise from the DTNN T=3 repetitions trained on other splits; each must match too.
     repeated, passes = {model.name: learned}, matches(learned)
-    for name in repetitions().get(model.name, [])[1:]:
-        repetition = insight.load_model(name, device="cpu")
+    for name, repetition in other_repetitions(model.name).items():
         repeated[name] = _learned_rise(repetition, insight.alchemical_path(repetition, relaxed_states, steps=steps,
                                                                           interpolate_positions=True))
         passes = passes and matches(repeated[name], repetition)
-    repeated_spread = float(np.std(list(repeated.values()), ddof=1)) if len(repeated) > 1 else None
+    repeated_spread = repetition_spread(repeated.values())
     control_passes = matches(control_learned)
     run.report(
         "Fig. 3.16",

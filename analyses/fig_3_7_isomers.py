@@ -8,15 +8,13 @@ ours scores only the isomers in its held-out test split, so none of them was see
 
 from __future__ import annotations
 
-import numpy as np
-from _common import start
+from _common import other_repetitions, repetition_spread, start
 
 import insight
 from insight.data.qm9 import load_qm9
 from insight.models.files import load_split, untrained_like
 from insight.plots.accuracy import isomer_figure
 from insight.thesis import ISOMER_FORMULA
-from insight.zoo import repetitions
 
 MODEL = "dtnn-qm9"
 THESIS = {"mae": 0.89, "kendall_tau": 0.969}
@@ -42,11 +40,11 @@ def main(argv=None) -> None:
                                      ISOMER_FORMULA)
     # Spread: each DTNN T=3 repetition ranks the isomers of its own test split.
     taus = {model.name: ranking.kendall_tau}
-    for name in repetitions().get(model.name, [])[1:]:
+    for name, repetition in other_repetitions(model.name).items():
         rows = load_split(name)["test"]
         rows = rows[qm9.formulas()[rows] == ISOMER_FORMULA][: len(isomer_rows)]
-        taus[name] = insight.isomer_ranking(insight.prediction_table(insight.load_model(name, device="cpu"), qm9,
-                                                                     rows), ISOMER_FORMULA).kendall_tau
+        taus[name] = insight.isomer_ranking(insight.prediction_table(repetition, qm9, rows),
+                                            ISOMER_FORMULA).kendall_tau
     run.report(
         "Fig. 3.7",
         "A DTNN ranks the 6,095 C7O2H10 isomers by energy almost perfectly (MAE 0.89 kcal/mol, Kendall tau 0.969).",
@@ -61,7 +59,7 @@ def main(argv=None) -> None:
                  "references cannot rank them."),
         spread=None if len(taus) < 2 else (
             "DTNN T=3 repetitions, each on the isomers of its own test split: " + ", ".join(
-                f"{n} {t:.3f}" for n, t in taus.items()) + f"; spread {np.std(list(taus.values()), ddof=1):.3f}."),
+                f"{n} {t:.3f}" for n, t in taus.items()) + f"; spread {repetition_spread(taus.values()):.3f}."),
     )
 
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from _common import start
+from _common import other_repetitions, repetition_spread, start
 
 import insight
 from insight.models.files import untrained_like
 from insight.plots.potential import isosurface_grid_figure
-from insight.zoo import repetitions
 
 MODELS = {"DTNN": "dtnn-qm9", "SchNet": "schnet-qm9"}
 MOLECULES = {"benzene": "c1ccccc1", "toluene": "Cc1ccccc1", "methane": "C", "pyrazine": "c1cnccn1", "propane": "CCC"}
@@ -44,12 +43,11 @@ def main(argv=None) -> None:
                 for label in MODELS}
     for label, model in (("DTNN", dtnn), ("SchNet", schnet)):
         readings[f"untrained {label}"] = _readings_of(untrained_like(model, 1)[0], molecules, spacing)
-    repeated = [readings["DTNN"]] + [_readings_of(insight.load_model(name, device="cpu"), molecules, spacing)
-                                     for name in repetitions().get(dtnn.name, [])[1:]]
+    repeated = [readings["DTNN"]] + [_readings_of(repetition, molecules, spacing)
+                                     for repetition in other_repetitions(dtnn.name).values()]
     means = {label: {k: float(np.mean(list(v[k].values()))) for k in ("range", "separation")}
              for label, v in readings.items()}
-    spread = {k: float(np.std([np.mean(list(r[k].values())) for r in repeated], ddof=1)) if len(repeated) > 1
-              else None for k in ("range", "separation")}
+    spread = {k: repetition_spread(np.mean(list(r[k].values())) for r in repeated) for k in ("range", "separation")}
     # Compressed: DTNN's mean range minus SchNet's; clearer: SchNet's mean separation minus DTNN's.
     sign = {"range": 1.0, "separation": -1.0}
     effect = {k: sign[k] * (means["DTNN"][k] - means["SchNet"][k]) for k in sign}

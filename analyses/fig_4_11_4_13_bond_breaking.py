@@ -101,7 +101,7 @@ def main(argv=None) -> None:
         f"{main_row['schnet_t6']:.3f}, DTNN T=3 {main_row['dtnn_t3']:.3f}. By window: "
         + "; ".join(f"{r.window}: SchNet {r.schnet_t6:.3f} vs DTNN {r.dtnn_t3:.3f} "
                     f"({'passes' if r.passes else 'fails'})" for r in table.itertuples())
-        + f". All models (whole curve, 0.5-4 Å): " + ", ".join(f"{k} {v:.2f}" for k, v in emphasis.items())
+        + ". All models (whole curve, 0.5-4 Å): " + ", ".join(f"{k} {v:.2f}" for k, v in emphasis.items())
         + f". Peak of the scaled sensitivity in 1.5-2.0 Å (C-C): {spikes_text}.",
         {"window_start": shortest, "windows": rows, "share_below_1_5_whole_curve": emphasis,
          "spike_1_5_to_2": {f"{k}/{p}": v for (k, p), v in spikes.items()}},

@@ -46,8 +46,8 @@ def main(argv=None) -> None:
          "control_least_with_nitrogen": control_with_nitrogen},
         criterion=(f"All 10 least stable rings by E_ring have N bonded to the ring, as in the thesis; ours "
                    f"{with_nitrogen} of 10 (chance, from the share over all rings: {10 * share_overall:.1f})."),
-        control=(f"An untrained SchNet of the same size and output scaling ranks the same rings: {control_with_nitrogen} "
-                 "of its 10 least stable have N bonded."),
+        control=("An untrained SchNet of the same size and output scaling ranks the same rings: "
+                 f"{control_with_nitrogen} of its 10 least stable have N bonded."),
         spread="No repetitions of the SchNet T=6 exist, so there is no spread across training runs.",
     )
 

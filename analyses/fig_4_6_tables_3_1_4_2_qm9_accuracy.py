@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from _common import start
+from _common import repetition_spread, start
 
 import insight
 from insight.analysis.baselines import composition_baseline_mae
@@ -55,7 +55,7 @@ def cell_errors(models: pd.DataFrame, name: str) -> tuple[float, float | None, i
     deviation, None without repetitions)."""
     members = repetitions().get(name, [name])
     errors = models.set_index("model").loc[members, "test_mae"].to_numpy(dtype=float)
-    return float(errors.mean()), (float(errors.std(ddof=1)) if len(errors) > 1 else None), len(errors)
+    return float(errors.mean()), repetition_spread(errors), len(errors)
 
 
 #: The equal-budget ladder of Fig. 4.6 (scripts/train_zoo.sh ladder): (architecture, T) -> zoo name.
@@ -194,7 +194,7 @@ def main(argv=None) -> None:
     qm9 = load_qm9()
     covered = table_3_1.dropna(subset=["our_mae"])
     baselines = {name: composition_baseline_mae(qm9, load_split(name)["train"], load_split(name)["test"], "U0")
-                 for name in set(covered["our_model"])}
+                 for name in dict.fromkeys(covered["our_model"])}
     within = [bool(r.our_mae <= 1.1 * r.thesis_mae) for r in covered.itertuples()]
     with_spread = covered.dropna(subset=["our_spread"])
     run.report(
@@ -218,7 +218,7 @@ def main(argv=None) -> None:
     )
     covered = table_4_2.dropna(subset=["our_mae"])
     baselines = {name: composition_baseline_mae(qm9, load_split(name)["train"], load_split(name)["test"], "U0")
-                 for name in set(covered["our_model"])}
+                 for name in dict.fromkeys(covered["our_model"])}
     within = [bool(r.our_mae <= 1.1 * r.thesis_mae) for r in covered.itertuples()]
     run.report(
         "Table 4.2",

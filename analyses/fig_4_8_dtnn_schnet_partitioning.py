@@ -6,14 +6,12 @@ molecules under DTNN (T=3) and SchNet (T=3, 6).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-from _common import qm9_model, start, test_structures
+from _common import other_repetitions, qm9_model, repetition_spread, start, test_structures
 
 import insight
 from insight.models.files import untrained_like
 from insight.plots.partition import distributions_figure
-from insight.zoo import repetitions
 
 
 def main(argv=None) -> None:
@@ -41,21 +39,20 @@ def main(argv=None) -> None:
         return
     # The same widths for untrained models of both sizes (control) and for the DTNN T=3 repetitions (spread), on
     # the same molecules.
+    repeated_models = other_repetitions(names["DTNN T=3"])
     others = {f"untrained {label}": untrained_like(models[label], 1)[0] for label in ("SchNet T=6", "DTNN T=3")}
-    others |= {name: insight.load_model(name, device="cpu")
-               for name in repetitions().get(names["DTNN T=3"], [])[1:]}
     summary = pd.concat([summary, insight.element_summary(insight.contributions_over_dataset(
-        others, molecules, progress=False, tabulate=True))], ignore_index=True)
+        others | repeated_models, molecules, progress=False, tabulate=True))], ignore_index=True)
     run.save_table("fig_4_8_element_summary", summary)
     fwhm |= {(r.model, r.element): float(r.fwhm) for r in summary.itertuples()}
-    rows = [names["DTNN T=3"]] + [n for n in others if not n.startswith("untrained")]
+    rows = [names["DTNN T=3"], *repeated_models]
     per_element = {}
     for element in ("H", "C"):
         repeated = [fwhm[("DTNN T=3", element)]] + [fwhm[(n, element)] for n in rows[1:]]
         per_element[element] = {
             "difference": fwhm[("DTNN T=3", element)] - fwhm[("SchNet T=6", element)],
             "control_difference": fwhm[("untrained DTNN T=3", element)] - fwhm[("untrained SchNet T=6", element)],
-            "dtnn_t3_spread": float(np.std(repeated, ddof=1)) if len(repeated) > 1 else None,
+            "dtnn_t3_spread": repetition_spread(repeated),
             "dtnn_t3_fwhm": dict(zip(rows, repeated))}
     holds = {e: v["difference"] > v["control_difference"]
              and (v["dtnn_t3_spread"] is None or v["difference"] > 2 * v["dtnn_t3_spread"])

@@ -91,8 +91,8 @@ def main(argv=None) -> None:
                    "equal compute. Partly when the equal-compute ratio exceeds 2 for some molecules only."),
         control=("Equal compute, from the training logs at the shorter run's total time (validation energy MAE, "
                  "energy-only / energy+forces): " + ", ".join(
-                     f"{m} {v['energy']:.2f} / {v['energy+forces']:.2f} = {v['ratio']:.1f}x after {v['seconds'] / 60:.0f} "
-                     "min" for m, v in equal_budget.items()) + "." if equal_budget else
+                     f"{m} {v['energy']:.2f} / {v['energy+forces']:.2f} = {v['ratio']:.1f}x after "
+                     f"{v['seconds'] / 60:.0f} min" for m, v in equal_budget.items()) + "." if equal_budget else
                  "The training logs are not in this checkout, so equal compute cannot be checked."),
         spread="No repetitions of the MD SchNets exist, so there is no spread across training runs.",
     )

@@ -21,8 +21,7 @@ from insight.data.flla import load_flla
 from insight.models.files import load_split
 from insight.plots.accuracy import learning_curve_figure
 from insight.thesis import MP_FORMATION_MAE
-
-RUNS = Path(__file__).resolve().parent.parent / "training-runs"
+from insight.zoo import TRAINING_RUNS
 
 
 def main() -> None:
@@ -30,8 +29,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a coarse grid for the kernel baseline")
     parser.add_argument("--output", type=Path, default=None, help="folder for the CSV and PNG (default: none)")
     args = parser.parse_args()
-    folders = sorted((p for p in RUNS.glob("schnet-mp-N*/best") if re.fullmatch(r"schnet-mp-N\d+", p.parent.name)),
-                     key=lambda p: int(p.parent.name.rsplit("N", 1)[1]))
+    # learning_curve orders the sizes itself
+    folders = [p for p in TRAINING_RUNS.glob("schnet-mp-N*/best") if re.fullmatch(r"schnet-mp-N\d+", p.parent.name)]
     if not folders:
         raise SystemExit("no training-runs/schnet-mp-N<N>/best: run `bash scripts/train_zoo.sh flla-curve` first")
     models = [(insight.load_model(folder, device="cpu"), load_split(folder)) for folder in folders]
@@ -41,13 +40,15 @@ def main() -> None:
     shipped = insight.load_model("schnet-mp", device="cpu")
     shipped_mae = float(insight.prediction_table(shipped, flla, load_split("schnet-mp")["test"]).table["abs_error"]
                         .mean())
-    table = curve.table.assign(hours=[m.card.training.hours for m, _ in sorted(models, key=lambda p: len(p[1]["train"]))])
+    hours = {model.name: model.card.training.hours for model, _ in models}
+    table = curve.table.assign(hours=curve.table["model"].map(hours))
     print(f"| N train | SchNet T=6 ({curve.unit}) | hours to best | sine matrix | training mean |")
     print("|---|---|---|---|---|")
     for row in table.itertuples():
         print(f"| {row.n_train:,} | {row.test_mae:.3f} | {row.hours:.2f} | {row.sine_matrix_mae:.3f} "
               f"| {row.training_mean_mae:.3f} |")
-    print(f"\nshipped schnet-mp (N = 3,000, {shipped.card.training.hours:.2f} h): {shipped_mae:.3f}; thesis (N = 3,000): "
+    print(f"\nshipped schnet-mp (N = 3,000, {shipped.card.training.hours:.2f} h): {shipped_mae:.3f}; "
+          "thesis (N = 3,000): "
           f"SchNet {MP_FORMATION_MAE['schnet']}, sine matrix {MP_FORMATION_MAE['sine matrix']}; {curve.n_test} test "
           "crystals")
     if args.output:

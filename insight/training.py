@@ -533,12 +533,12 @@ def validation_at(run_folder: str | os.PathLike, seconds: float, column: str = "
     :class:`~insight.errors.ArgumentError` when the run has no log or logged nothing that early.
     """
     log = read_log(run_folder)
-    path = Path(run_folder) / "log.csv"
     if column not in log.columns:
-        raise ArgumentError(f"{path} has no column {column!r}; it has {', '.join(log.columns)}")
+        raise ArgumentError(f"{run_folder}/log.csv has no column {column!r}; it has {', '.join(log.columns)}")
     reached = log.loc[log["seconds"] <= seconds, column]
     if reached.empty:
-        raise ArgumentError(f"{path} logged no validation within {seconds:g} s (first at {log['seconds'].min():g} s)")
+        raise ArgumentError(f"{run_folder}/log.csv logged no validation within {seconds:g} s "
+                            f"(first at {log['seconds'].min():g} s)")
     return float(reached.min())
 
 

@@ -20,6 +20,10 @@ from .training import refit_energy_offset
 __all__ = ["zoo_markdown", "find_models", "repetitions", "training_run", "thesis_reference", "publish", "render_card"]
 
 
+#: Where ``scripts/train_zoo.sh`` trains: one folder per run (config, log, checkpoint, best model), in a checkout.
+TRAINING_RUNS = Path(__file__).resolve().parent.parent / "training-runs"
+
+
 def zoo_markdown() -> str:
     """The bundled models as a Markdown table beside the thesis, then each model's card (docs' model zoo page)."""
     cards = pretrained_cards()
@@ -75,7 +79,7 @@ def training_run(name: str) -> Path | None:
     found = re.search(r"training-runs/([\w.-]+)", status)
     if not found:
         return None
-    folder = Path(__file__).resolve().parent.parent / "training-runs" / found.group(1)
+    folder = TRAINING_RUNS / found.group(1)
     return folder if folder.is_dir() else None
 
 

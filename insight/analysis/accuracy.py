@@ -190,16 +190,19 @@ def learning_curve(models: list[tuple[AtomisticModel, dict[str, np.ndarray]]], d
     target = target or dataset.protocol.default_target
     values = dataset.target(target)
     test, validation = first["test"], first["validation"]
+    if sine_matrix:  # the same validation and test crystals for every size
+        validation_structures, test_structures = dataset.structures(validation), dataset.structures(test)
+        size = int(dataset.n_atoms.max())
     rows = []
     for model, split in sorted(models, key=lambda pair: len(pair[1]["train"])):
         train = split["train"]
         predictions = prediction_table(model, dataset, test, target=target)
-        row = {"n_train": int(len(train)), "model": model.name, "test_mae": float(predictions.table["abs_error"].mean()),
+        row = {"n_train": int(len(train)), "model": model.name,
+               "test_mae": float(predictions.table["abs_error"].mean()),
                "training_mean_mae": float(np.mean(np.abs(values[train].mean() - values[test])))}
         if sine_matrix:
-            size = int(dataset.n_atoms.max())
-            baseline = fit_sine_matrix_model(dataset.structures(train), values[train], dataset.structures(validation),
+            baseline = fit_sine_matrix_model(dataset.structures(train), values[train], validation_structures,
                                              values[validation], size=size, **(sine_grid or {}))
-            row["sine_matrix_mae"] = float(np.mean(np.abs(baseline.predict(dataset.structures(test)) - values[test])))
+            row["sine_matrix_mae"] = float(np.mean(np.abs(baseline.predict(test_structures) - values[test])))
         rows.append(row)
     return LearningCurve(pd.DataFrame(rows), dataset.property(target).unit, target, int(len(test)))

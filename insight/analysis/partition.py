@@ -159,15 +159,14 @@ def element_summary(contributions: Contributions, bins: int = 200) -> pd.DataFra
     for (model, element), group in contributions.table.groupby(["model", "element"], sort=False):
         values = group["E_i"].to_numpy(dtype=np.float64)
         if np.ptp(values) <= 1e-9 * max(1.0, np.abs(values).max()):  # one value: a spike, no width
-            rows.append({"model": model, "element": element, "count": len(values), "mean": values.mean(),
-                         "std": values.std(), "peak": values.mean(), "fwhm": 0.0})
-            continue
-        counts, edges = np.histogram(values, bins=bins)
-        centers = 0.5 * (edges[1:] + edges[:-1])
-        peak = int(np.argmax(counts))
-        above = np.nonzero(counts >= counts[peak] / 2)[0]
+            peak, fwhm = values.mean(), 0.0
+        else:
+            counts, edges = np.histogram(values, bins=bins)
+            top = int(np.argmax(counts))
+            above = np.nonzero(counts >= counts[top] / 2)[0]
+            peak, fwhm = 0.5 * (edges[top] + edges[top + 1]), edges[above[-1] + 1] - edges[above[0]]
         rows.append({"model": model, "element": element, "count": len(values), "mean": values.mean(),
-                     "std": values.std(), "peak": centers[peak], "fwhm": edges[above[-1] + 1] - edges[above[0]]})
+                     "std": values.std(), "peak": peak, "fwhm": fwhm})
     return pd.DataFrame(rows)
 
 
