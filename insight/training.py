@@ -377,7 +377,7 @@ def train(
             for b in iterator:
                 batch_rows = order[b * config.batch_size : (b + 1) * config.batch_size]
                 rows = batch_rows[processes.rank :: processes.size]  # this process's shard of the batch
-                batch, targets = data.batch(rows)
+                batch, targets = data.batch(rows, by_distance=True)
                 batch, targets = batch.to(device), targets.to(device)
                 elapsed = time.time() - started
                 lr, elapsed = processes.agree(_learning_rate(config, state, elapsed), elapsed)

@@ -32,7 +32,7 @@ case "${1:-}" in
     qm9)
         publish schnet-qm9-T6 schnet-qm9-t6 "SchNet (T=6, F=64, no cutoff) on QM9 U0, 110k training molecules." \
             --note "Plateau halving of the learning rate for 2.8 h, then the budget schedule (linear decay to 0 at 5.25 h)." \
-            --note "Then a warm restart: 2e-4 decaying linearly to 0 at 8.25 h, validating and publishing an exponential moving average of the weights (decay 0.999)."
+            --note "Then warm restarts, each decaying linearly to 0, validating and publishing an exponential moving average of the weights (decay 0.999): 2e-4 to 0 at 8.25 h, 1e-4 to 0 at 9.15 h, 1e-4 to 0 at 11.15 h."
         ;;
     dtnn-repeats)  # Fig. 3.9: DTNN T=3 on other random splits of QM9
         for split_seed in 1 2; do

@@ -6,6 +6,9 @@
 #   bash scripts/train_zoo.sh dtnn-repeats  # Fig. 3.9: DTNN T=3 on split seeds 1 and 2
 #   bash scripts/train_zoo.sh ladder     # Fig. 4.6: SchNet F=30 T=1,2,3,6 and DTNN T=1,2, equal budgets
 #   LADDER_SCHNET_T= bash scripts/train_zoo.sh ladder   # its DTNN half only; LADDER_DTNN_T= its SchNet half (two lanes)
+#   HOURS_LADDER=3.45 LADDER_SCHNET_T=1 LADDER_DTNN_T= bash scripts/train_zoo.sh ladder   # one rung continued to a
+#       larger equal budget (its rate restarts at the budget decay's value there); republish the ladder only once
+#       every rung has it (T=6 reached 3.45 h in session 10; T=1, 2, 3 are next)
 #   bash scripts/train_zoo.sh ema-compare  # SchNet T=3 for 30 min with and without EMA (same seed and split)
 #   bash scripts/train_zoo.sh dtnn3      # DTNN T=3 only, to HOURS_DTNN_T3 (default 4 h in all)
 #   bash scripts/train_zoo.sh md         # GFN2-xTB MD data and the MD models of issue 7

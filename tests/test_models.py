@@ -277,8 +277,15 @@ def test_periodic_cfconv_averages_over_neighbours_by_hand():
 # -- the windowed Gaussian expansion (training and inference speed) -------------------------------------
 
 
+def _use_new_path(model, new_path: bool) -> None:
+    """The training path of ``insight train`` (windowed expansion, DTNN's tanh from the sigmoid) or the old one."""
+    model.windowed_expansion = new_path
+    if isinstance(model, insight.DTNN):
+        model.sigmoid_tanh_in_training = new_path
+
+
 def _loss_and_gradients(model, batch, targets, windowed):
-    model.windowed_expansion = windowed
+    _use_new_path(model, windowed)
     model.zero_grad()
     loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
     loss.backward()
@@ -321,7 +328,10 @@ def test_windowed_expansion_covers_every_distance_on_the_grid_and_beyond():
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
 
 
-def test_windowed_and_dense_training_take_the_same_first_50_steps_in_float32():
+@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+def test_new_and_old_training_paths_take_the_same_first_50_steps_in_float32(kind):
+    """The new path: windowed expansion at the float32 training tolerance, pairs ordered by distance, DTNN's tanh
+    from the sigmoid; the old: dense expansion, pairs in stored order, torch.tanh."""
     from insight.data.packed import PackedStructures
     from insight.data.qm9 import parse_qm9_csv
 
@@ -331,13 +341,16 @@ def test_windowed_and_dense_training_take_the_same_first_50_steps_in_float32():
     losses = {}
     for windowed in (False, True):
         torch.manual_seed(0)
-        model = insight.SchNet(n_features=16, n_filters=16, n_interactions=2)
+        if kind == "schnet":
+            model = insight.SchNet(n_features=16, n_filters=16, n_interactions=2)
+        else:
+            model = insight.DTNN(n_features=16, n_factors=16, n_interactions=2)
         model.mean.fill_(-70.0)
-        model.windowed_expansion = windowed
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        _use_new_path(model, windowed)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if kind == "schnet" else 1e-2)
         losses[windowed] = []
         for r in rows:
-            batch, targets = data.batch(r)
+            batch, targets = data.batch(r, by_distance=windowed)
             loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
             optimizer.zero_grad()
             loss.backward()
@@ -345,6 +358,38 @@ def test_windowed_and_dense_training_take_the_same_first_50_steps_in_float32():
             losses[windowed].append(loss.item())
     np.testing.assert_allclose(losses[True], losses[False], rtol=2e-4)
     assert losses[True][-1] < losses[True][0]
+
+
+def test_tanh_from_the_sigmoid_is_tanh_with_its_first_and_second_derivatives():
+    from insight.models.layers import tanh_from_sigmoid
+
+    x = torch.linspace(-30.0, 30.0, 2001, dtype=torch.float64)
+    torch.testing.assert_close(tanh_from_sigmoid(x), torch.tanh(x), rtol=0, atol=1e-15)
+    torch.testing.assert_close(tanh_from_sigmoid(x.float()), torch.tanh(x.float()), rtol=0, atol=3e-7)
+    small = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(tanh_from_sigmoid, (small,))
+    assert torch.autograd.gradgradcheck(tanh_from_sigmoid, (small,))  # training on forces differentiates twice
+
+
+def test_pairs_ordered_by_distance_give_the_same_batch_prediction():
+    from insight.data.packed import PackedStructures
+
+    crystals = [random_crystal(), silicon()]
+    data = PackedStructures(np.concatenate([c.numbers for c in crystals]),
+                            np.concatenate([c.positions for c in crystals]),
+                            np.cumsum([0] + [len(c) for c in crystals]), np.zeros(2), cutoff=5.0,
+                            cells=np.stack([c.cell for c in crystals]))
+    stored, _ = data.batch([0, 1], dtype=torch.float64)
+    ordered, _ = data.batch([0, 1], dtype=torch.float64, by_distance=True)
+    half = len(ordered.idx_i) // 2
+    distances = (ordered.positions[ordered.idx_j] - ordered.positions[ordered.idx_i] + ordered.offsets).norm(dim=1)
+    assert bool((distances[1:half] >= distances[: half - 1] - 1e-12).all())  # equal distances in any order
+    assert not torch.equal(stored.idx_i, ordered.idx_i)
+    torch.manual_seed(0)
+    model = insight.SchNet(n_features=8, n_filters=8, n_interactions=2, cutoff=5.0, cosine_cutoff=True,
+                           rbf_stop=5.0, neighbor_average=True).double()
+    torch.testing.assert_close(model(ordered, forces=True).forces, model(stored, forces=True).forces)
+    torch.testing.assert_close(model(ordered).energy, model(stored).energy)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

@@ -162,6 +162,13 @@ class AtomisticModel(nn.Module):
     #: (also used, automatically, to train on forces).
     windowed_expansion: bool | None = None
 
+    def window_tolerance(self, distances: torch.Tensor) -> float | None:
+        """The windowed expansion's tolerance for these distances: looser in float32 training
+        (:attr:`GaussianRBF.float32_training_window_tolerance`), else the default (``None``)."""
+        if self.training and distances.dtype == torch.float32:
+            return self.rbf.float32_training_window_tolerance
+        return None
+
     def use_windowed_expansion(self, windowed: bool | None = None) -> bool:
         """Whether pair features use the windowed expansion: ``windowed`` if given, else :attr:`windowed_expansion`
         (where ``None`` means: where it pays)."""

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from .base import AtomisticModel
-from .layers import Dense, dense_expansion_requested, scatter_sum, windowed_linear
+from .layers import Dense, dense_expansion_requested, scatter_sum, tanh_from_sigmoid, windowed_linear
 
 __all__ = ["DTNN", "DTNNConfig"]
 
@@ -69,13 +69,13 @@ class FactorizedTensorLayer(nn.Module):
         self.distance_to_factors = Dense(n_rbf, n_factors)  # W^fd, b^f2
         self.factors_to_features = Dense(n_factors, n_features, bias=False)  # W^xf
 
-    def forward(self, x_senders, distance_factors, pairs):
+    def forward(self, x_senders, distance_factors, pairs, tanh=torch.tanh):
         sender_factors = self.features_to_factors(x_senders)
         if pairs.dense_senders is not None:
             factors = distance_factors.view(pairs.n_receivers, pairs.dense_senders, -1) * sender_factors
-            return torch.tanh(self.factors_to_features(factors)).sum(1)
+            return tanh(self.factors_to_features(factors)).sum(1)
         # index_select: its backward is index_add_, much faster on CPU than the index_put of x[idx]
-        messages = torch.tanh(self.factors_to_features(sender_factors.index_select(0, pairs.idx_j) * distance_factors))
+        messages = tanh(self.factors_to_features(sender_factors.index_select(0, pairs.idx_j) * distance_factors))
         if pairs.weights is not None:
             messages = messages * pairs.weights[:, None]
         return scatter_sum(messages, pairs.idx_i, pairs.n_receivers)
@@ -89,6 +89,10 @@ class DTNN(AtomisticModel):
     # The distance factors are linear in the Gaussians (no smoothing network
     # as in SchNet), so their curvature needs a finer table.
     table_spacing = 0.0005
+    #: In training, the messages' tanh is computed as ``2 sigmoid(2x) - 1`` (:func:`~insight.models.layers.
+    #: tanh_from_sigmoid`): the same to round-off, three times faster on CPU. Evaluation keeps ``torch.tanh``, so
+    #: published numbers are reproduced bit for bit.
+    sigmoid_tanh_in_training: bool = True
 
     def __init__(self, config: DTNNConfig | None = None, **overrides):
         config = config or DTNNConfig(**overrides)
@@ -104,7 +108,7 @@ class DTNN(AtomisticModel):
         layer = self.interaction.distance_to_factors
         if self.use_windowed_expansion(windowed) and not dense_expansion_requested() and distances.dim() == 1 \
                 and len(distances):
-            factors = windowed_linear(self.rbf, distances, layer.weight, layer.bias)
+            factors = windowed_linear(self.rbf, distances, layer.weight, layer.bias, self.window_tolerance(distances))
         else:
             factors = layer(self.rbf(distances))
         if self.cosine is not None:
@@ -112,7 +116,8 @@ class DTNN(AtomisticModel):
         return factors
 
     def interact(self, t, x_receivers, x_senders, pairs, features):
-        return x_receivers + self.interaction(x_senders, features, pairs)
+        tanh = tanh_from_sigmoid if self.training and self.sigmoid_tanh_in_training else torch.tanh
+        return x_receivers + self.interaction(x_senders, features, pairs, tanh)
 
     def atomwise_output(self, x: torch.Tensor) -> torch.Tensor:
         return self.output_network(x).squeeze(-1)

@@ -12,6 +12,7 @@ from torch import nn
 __all__ = [
     "shifted_softplus",
     "ShiftedSoftplus",
+    "tanh_from_sigmoid",
     "GaussianRBF",
     "windowed_linear",
     "dense_expansion",
@@ -31,6 +32,27 @@ def shifted_softplus(x: torch.Tensor) -> torch.Tensor:
 class ShiftedSoftplus(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return shifted_softplus(x)
+
+
+class _TanhFromSigmoid(torch.autograd.Function):
+    """``tanh(x) = 2 sigmoid(2x) - 1``, in place, with tanh's own backward from the output (twice differentiable)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.mul(x, 2.0).sigmoid_().mul_(2.0).sub_(1.0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return torch.ops.aten.tanh_backward(grad, y)
+
+
+def tanh_from_sigmoid(x: torch.Tensor) -> torch.Tensor:
+    """``tanh`` to round-off (3e-16 in float64, 2e-7 in float32), forward and backward about three times faster
+    than ``torch.tanh`` on CPU, whose vectorised sigmoid is much cheaper than its tanh."""
+    return _TanhFromSigmoid.apply(x)
 
 
 class GaussianRBF(nn.Module):
@@ -56,13 +78,21 @@ class GaussianRBF(nn.Module):
     #: Gaussians smaller than this are left out of the windowed expansion: far below float64 round-off next to
     #: the largest Gaussian of a window, which is at least exp(-gamma spacing^2 / 4).
     window_tolerance: float = 1e-20
+    #: The same for training in float32: still five orders of magnitude below float32 round-off, and windows
+    #: of 45 instead of 55 Gaussians. Evaluation keeps :attr:`window_tolerance`, so that published numbers
+    #: are reproduced bit for bit.
+    float32_training_window_tolerance: float = 1e-12
     #: Width of the distance bins (Å) whose pairs share one window of Gaussians in :func:`windowed_linear`.
     window_bin: float = 1.0
 
     @property
     def reach(self) -> float:
         """Distance from its centre beyond which a Gaussian is below :attr:`window_tolerance` (Å)."""
-        return math.sqrt(-math.log(self.window_tolerance) / float(self.gamma))
+        return self.reach_below(self.window_tolerance)
+
+    def reach_below(self, tolerance: float) -> float:
+        """Distance from its centre beyond which a Gaussian is below ``tolerance`` (Å)."""
+        return math.sqrt(-math.log(tolerance) / float(self.gamma))
 
     @property
     def window_pays(self) -> bool:
@@ -76,31 +106,39 @@ class GaussianRBF(nn.Module):
 
 
 class _WindowedGaussianLinear(torch.autograd.Function):
-    """``exp(-gamma (d - mu)^2) @ weight.T`` for distances sorted into bins, over each bin's window of Gaussians.
+    """``exp(-gamma (d - mu)^2) @ weight.T + bias`` for distances sorted into bins, over each bin's window of
+    Gaussians.
 
     ``bins`` are ``(start, stop, first, last)``: the sorted distances ``start:stop`` need only the Gaussians
     ``first:last`` (the bin plus the Gaussians' reach on both sides), so each bin is one dense product with the
-    matching columns of the weight: about a sixth of the work of the full expansion for SchNet's 300 Gaussians.
-    Differentiable once, in the weight and in the distances (forces); training on forces, which differentiates
-    the forces again, uses the dense expansion.
+    matching columns of the weight, written straight into its rows of the output: about a sixth of the work of
+    the full expansion for SchNet's 300 Gaussians. Differentiable once, in the weight, the bias and the
+    distances (forces); training on forces, which differentiates the forces again, uses the dense expansion.
     """
 
     @staticmethod
-    def forward(ctx, distances, weight, centers, gamma, bins):
-        chunks, saved = [], []
+    def forward(ctx, distances, weight, bias, centers, gamma, bins):
+        out = distances.new_empty((distances.shape[0], weight.shape[0]))
+        keep_offsets = ctx.needs_input_grad[0]
+        saved = []
         for start, stop, first, last in bins:
             offset = distances[start:stop, None] - centers[first:last]
-            values = torch.exp(torch.clamp(-gamma * offset**2, min=-80.0))  # exp(-80): no slow underflow path
-            chunks.append(values @ weight[:, first:last].t())
-            saved.append((values, offset))
+            # exp(-80) as the floor: the tails stay off exp's slow underflow path
+            values = offset.square().mul_(-gamma).clamp_(min=-80.0).exp_()
+            if bias is None:
+                torch.mm(values, weight[:, first:last].t(), out=out[start:stop])
+            else:
+                torch.addmm(bias, values, weight[:, first:last].t(), out=out[start:stop])
+            saved.append((values, offset if keep_offsets else None))
         ctx.bins, ctx.saved, ctx.gamma = bins, saved, gamma
         ctx.save_for_backward(weight)
-        return torch.cat(chunks) if chunks else distances.new_zeros((0, weight.shape[0]))
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
         (weight,) = ctx.saved_tensors
         grad_weight = torch.zeros_like(weight) if ctx.needs_input_grad[1] else None
+        grad_bias = grad_out.sum(0) if ctx.needs_input_grad[2] else None
         grad_distances = grad_out.new_zeros(grad_out.shape[0]) if ctx.needs_input_grad[0] else None
         for (start, stop, first, last), (values, offset) in zip(ctx.bins, ctx.saved):
             grad_rows = grad_out[start:stop]
@@ -110,7 +148,7 @@ class _WindowedGaussianLinear(torch.autograd.Function):
                 # d/dd exp(-gamma (d - mu)^2) = -2 gamma (d - mu) exp(-gamma (d - mu)^2)
                 product = (grad_rows @ weight[:, first:last]) * values * offset
                 grad_distances[start:stop] = product.sum(1) * (-2.0 * ctx.gamma)
-        return grad_distances, grad_weight, None, None, None
+        return grad_distances, grad_weight, grad_bias, None, None, None
 
 
 _expansion = threading.local()
@@ -133,11 +171,13 @@ def dense_expansion_requested() -> bool:
 
 
 def windowed_linear(rbf: GaussianRBF, distances: torch.Tensor, weight: torch.Tensor,
-                    bias: torch.Tensor | None = None) -> torch.Tensor:
+                    bias: torch.Tensor | None = None, tolerance: float | None = None) -> torch.Tensor:
     """``rbf(distances) @ weight.T + bias`` over the non-negligible Gaussians only: the same values to
-    :attr:`GaussianRBF.window_tolerance`; ``weight`` is ``(n_out, n_rbf)`` as in :class:`torch.nn.Linear`."""
+    ``tolerance`` (default :attr:`GaussianRBF.window_tolerance`); ``weight`` is ``(n_out, n_rbf)`` as in
+    :class:`torch.nn.Linear`."""
     spacing = float(rbf.centers[1] - rbf.centers[0]) if rbf.n_rbf > 1 else 1.0
-    origin, reach = float(rbf.centers[0]), rbf.reach
+    origin = float(rbf.centers[0])
+    reach = rbf.reach if tolerance is None else rbf.reach_below(tolerance)
     bin_of = torch.floor(distances.detach() / rbf.window_bin).long()
     in_order = bool((bin_of[1:] >= bin_of[:-1]).all())
     order = None if in_order else torch.argsort(bin_of)
@@ -150,10 +190,10 @@ def windowed_linear(rbf: GaussianRBF, distances: torch.Tensor, weight: torch.Ten
         last = max(first, min(rbf.n_rbf, int(math.ceil((high - origin) / spacing)) + 1))
         bins.append((start, start + count, first, last))  # an empty window (far beyond the grid) gives zeros
         start += count
-    out = _WindowedGaussianLinear.apply(sorted_distances, weight, rbf.centers, float(rbf.gamma), bins)
+    out = _WindowedGaussianLinear.apply(sorted_distances, weight, bias, rbf.centers, float(rbf.gamma), bins)
     if not in_order:  # index_select rather than out[...]: its backward is a fast index_add_
         out = out.index_select(0, torch.argsort(order))
-    return out if bias is None else out + bias
+    return out
 
 
 class CosineCutoff(nn.Module):
