@@ -162,7 +162,7 @@ class AtomisticModel(nn.Module):
     #: (also used, automatically, to train on forces).
     windowed_expansion: bool | None = None
 
-    def window_tolerance(self, distances: torch.Tensor) -> float | None:
+    def window_tolerance_for(self, distances: torch.Tensor) -> float | None:
         """The windowed expansion's tolerance for these distances: looser in float32 training
         (:attr:`GaussianRBF.float32_training_window_tolerance`), else the default (``None``)."""
         if self.training and distances.dtype == torch.float32:

@@ -108,7 +108,8 @@ class DTNN(AtomisticModel):
         layer = self.interaction.distance_to_factors
         if self.use_windowed_expansion(windowed) and not dense_expansion_requested() and distances.dim() == 1 \
                 and len(distances):
-            factors = windowed_linear(self.rbf, distances, layer.weight, layer.bias, self.window_tolerance(distances))
+            factors = windowed_linear(self.rbf, distances, layer.weight, layer.bias,
+                                      self.window_tolerance_for(distances))
         else:
             factors = layer(self.rbf(distances))
         if self.cosine is not None:

@@ -198,7 +198,7 @@ class SchNet(AtomisticModel):
             first_layers = [block.filter_network.layers[0] for block in self.interactions]
             hidden = windowed_linear(self.rbf, distances, torch.cat([layer.weight for layer in first_layers]),
                                      torch.cat([layer.bias for layer in first_layers]),
-                                     self.window_tolerance(distances))
+                                     self.window_tolerance_for(distances))
             hidden = first_layers[0].activation(hidden).split(self.config.n_filters, dim=1)
             filters = tuple(block.filter_network.layers[1](h) for block, h in zip(self.interactions, hidden))
         else:
