@@ -4,8 +4,8 @@
     python benchmarks/training.py --threads 1 --steps 60
     python benchmarks/training.py --processes 2           # DDP scaling: 2 processes (gloo) against 1
 
-Compares, in one run and on the same molecules, the old path (the dense Gaussian expansion of the thesis,
-``model.windowed_expansion = False``, ``torch.tanh`` in DTNN's messages, pairs in stored order and Adam's
+Compares, in one run and on the same molecules, the old path (``model.use_fast_training_path(False)``: the dense
+Gaussian expansion of the thesis, ``torch.tanh`` in DTNN's messages, pairs in stored order and Adam's
 per-parameter loop: what every step computed before) with the path training now uses (the windowed expansion,
 tanh from the sigmoid, pairs ordered by distance and Adam's fused kernel), and prints the ratio. Batches are 32
 random QM9 molecules with all pairs, as in ``insight train``; the first steps of each path are warm-up and not
@@ -35,9 +35,7 @@ def steps_per_second(build, new_path: bool, batches, warmup: int) -> float:
     distance for the new path, in stored order for the old."""
     torch.manual_seed(0)
     model = build()
-    model.windowed_expansion = new_path
-    if isinstance(model, insight.DTNN):
-        model.sigmoid_tanh_in_training = new_path
+    model.use_fast_training_path(new_path)
     optimizer = torch.optim.Adam(model.parameters(), lr=5e-4, fused=new_path or None)
 
     def step(batch, targets):

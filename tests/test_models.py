@@ -277,15 +277,8 @@ def test_periodic_cfconv_averages_over_neighbours_by_hand():
 # -- the windowed Gaussian expansion (training and inference speed) -------------------------------------
 
 
-def _use_new_path(model, new_path: bool) -> None:
-    """The training path of ``insight train`` (windowed expansion, DTNN's tanh from the sigmoid) or the old one."""
-    model.windowed_expansion = new_path
-    if isinstance(model, insight.DTNN):
-        model.sigmoid_tanh_in_training = new_path
-
-
 def _loss_and_gradients(model, batch, targets, windowed):
-    _use_new_path(model, windowed)
+    model.use_fast_training_path(windowed)
     model.zero_grad()
     loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
     loss.backward()
@@ -346,7 +339,7 @@ def test_new_and_old_training_paths_take_the_same_first_50_steps_in_float32(kind
         else:
             model = insight.DTNN(n_features=16, n_factors=16, n_interactions=2)
         model.mean.fill_(-70.0)
-        _use_new_path(model, windowed)
+        model.use_fast_training_path(windowed)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if kind == "schnet" else 1e-2)
         losses[windowed] = []
         for r in rows:

@@ -162,6 +162,12 @@ class AtomisticModel(nn.Module):
     #: (also used, automatically, to train on forces).
     windowed_expansion: bool | None = None
 
+    def use_fast_training_path(self, fast: bool = True) -> None:
+        """Force the model's part of the fast training path (the windowed expansion, even where it would not pay;
+        subclasses add theirs) or, with ``fast=False``, the plain eager computation of the thesis: the same
+        results to round-off. Without a call, each part chooses itself (:attr:`windowed_expansion` ``None``)."""
+        self.windowed_expansion = fast
+
     def window_tolerance_for(self, distances: torch.Tensor) -> float | None:
         """The windowed expansion's tolerance for these distances: looser in float32 training
         (:attr:`GaussianRBF.float32_training_window_tolerance`), else the default (``None``)."""

@@ -103,6 +103,10 @@ class DTNN(AtomisticModel):
             Dense(config.n_output_hidden, 1),
         )
 
+    def use_fast_training_path(self, fast: bool = True) -> None:
+        super().use_fast_training_path(fast)
+        self.sigmoid_tanh_in_training = fast
+
     def pair_features(self, distances: torch.Tensor, windowed: bool | None = None) -> torch.Tensor:
         # The interaction network is shared, so the distance factors serve every pass.
         layer = self.interaction.distance_to_factors
