@@ -6,11 +6,12 @@
 
 Compares, in one run and on the same molecules, the old path (``model.use_fast_training_path(False)``: the dense
 Gaussian expansion of the thesis, ``torch.tanh`` in DTNN's messages, pairs in stored order and Adam's
-per-parameter loop: what every step computed before) with the path training now uses (the windowed expansion,
-tanh from the sigmoid, pairs ordered by distance and Adam's fused kernel), and prints the ratio. Batches are 32
-random QM9 molecules with all pairs, as in ``insight train``; the first steps of each path are warm-up and not
-timed. Both paths alternate in rounds so that other load on the machine affects them alike; the best round
-counts.
+per-parameter loop: what every step computed before) with the path ``insight train`` takes now: the windowed
+expansion, tanh from the sigmoid, pairs ordered by distance and Adam's fused kernel, eager ("new, eager") and with
+the interaction and output networks compiled by inductor (``model.compile_training_path()``, "new, compiled",
+the default of ``insight train``). The ratio is compiled against old. Batches are 32 random QM9 molecules with all
+pairs, as in ``insight train``; the first steps of each path are warm-up (and compilation) and not timed. The
+paths alternate in rounds so that other load on the machine affects them alike; the best round counts.
 """
 
 from __future__ import annotations
@@ -30,13 +31,19 @@ MODELS = {
 }
 
 
-def steps_per_second(build, new_path: bool, batches, warmup: int) -> float:
-    """Training steps per second of the new path (``insight train``'s) or the old one; ``batches`` are ordered by
-    distance for the new path, in stored order for the old."""
+#: The paths compared, as (name, fast training path, compiled).
+PATHS = (("old", False, False), ("new, eager", True, False), ("new, compiled", True, True))
+
+
+def training_steps(build, fast: bool, compiled: bool, batches, warmup: int):
+    """A function that runs the timed training steps of one path; the warm-up steps (and any compilation) are
+    done here. ``batches`` are ordered by distance for the new path, in stored order for the old."""
     torch.manual_seed(0)
     model = build()
-    model.use_fast_training_path(new_path)
-    optimizer = torch.optim.Adam(model.parameters(), lr=5e-4, fused=new_path or None)
+    model.use_fast_training_path(fast)
+    if compiled and not model.compile_training_path():
+        raise SystemExit("torch.compile is not available here: the compiled path cannot be measured")
+    optimizer = torch.optim.Adam(model.parameters(), lr=5e-4, fused=fast or None)
 
     def step(batch, targets):
         loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
@@ -46,10 +53,15 @@ def steps_per_second(build, new_path: bool, batches, warmup: int) -> float:
 
     for batch, targets in batches[:warmup]:
         step(batch, targets)
-    started = time.perf_counter()
-    for batch, targets in batches[warmup:]:
-        step(batch, targets)
-    return (len(batches) - warmup) / (time.perf_counter() - started)
+
+    def timed() -> float:
+        """Steps per second over the timed batches."""
+        started = time.perf_counter()
+        for batch, targets in batches[warmup:]:
+            step(batch, targets)
+        return (len(batches) - warmup) / (time.perf_counter() - started)
+
+    return timed
 
 
 def _ddp_worker(rank: int, size: int, port: int, steps: int, batch_size: int, results) -> None:
@@ -64,10 +76,12 @@ def _ddp_worker(rank: int, size: int, port: int, steps: int, batch_size: int, re
     rng = np.random.default_rng(0)
     batches = [rng.choice(len(qm9), batch_size, replace=False) for _ in range(5 + steps)]
     torch.manual_seed(0)
-    model = torch.nn.parallel.DistributedDataParallel(insight.SchNet(n_interactions=6))
+    model = insight.SchNet(n_interactions=6)
+    model.compile_training_path()  # as insight train
+    model = torch.nn.parallel.DistributedDataParallel(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=5e-4)
     for k, rows in enumerate(batches):
-        if k == 5:
+        if k == 5:  # after warm-up and compilation
             torch.distributed.barrier()
             started = time.perf_counter()
         batch, targets = data.batch(rows[rank::size], by_distance=True)
@@ -107,7 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--steps", type=int, default=40, help="timed steps per path and round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--processes", type=int, default=None,
                         help="instead: DDP scaling from 1 to this many processes (the new path)")
@@ -120,23 +134,23 @@ def main() -> None:
     rng = np.random.default_rng(0)
     warmup = 5
     rows = [rng.choice(len(qm9), args.batch_size, replace=False) for _ in range(warmup + args.steps)]
-    batches = {new_path: [data.batch(r, by_distance=new_path) for r in rows] for new_path in (False, True)}
+    batches = {fast: [data.batch(r, by_distance=fast) for r in rows] for fast in (False, True)}
     pairs = np.mean([len(batch.idx_i) // 2 for batch, _ in batches[False]])
     print(f"QM9 batches of {args.batch_size} molecules, {pairs:.0f} atom pairs on average; best of {args.rounds} "
           "rounds\n")
-    print("| model | threads | old path (molecules/s) | new path (molecules/s) | ratio |")
-    print("|---|---|---|---|---|")
+    print("| model | threads | old path (molecules/s) | new, eager | new, compiled | ratio (compiled / old) |")
+    print("|---|---|---|---|---|---|")
     for threads in args.threads:
         torch.set_num_threads(threads)
         for name, build in MODELS.items():
-            best = {False: 0.0, True: 0.0}
+            runs = {path: training_steps(build, fast, compiled, batches[fast], warmup)
+                    for path, fast, compiled in PATHS}
+            best = dict.fromkeys(runs, 0.0)
             for _ in range(args.rounds):
-                for new_path in (False, True):
-                    rate = steps_per_second(build, new_path, batches[new_path], warmup) * args.batch_size
-                    best[new_path] = max(best[new_path], rate)
-            print(f"| {name} | {threads} | {best[False]:.0f} | {best[True]:.0f} | {best[True] / best[False]:.2f}x |",
-                  flush=True)
-
+                for path, timed in runs.items():
+                    best[path] = max(best[path], timed() * args.batch_size)
+            rates = " | ".join(f"{best[path]:.0f}" for path, _, _ in PATHS)
+            print(f"| {name} | {threads} | {rates} | {best['new, compiled'] / best['old']:.2f}x |", flush=True)
 
 if __name__ == "__main__":
     main()

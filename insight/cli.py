@@ -127,13 +127,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
         max_hours=args.hours,
         ema_decay=args.ema,
         restart_lr=args.restart_lr,
+        loss=args.loss,
         name=args.name,
     )
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    best = train(config, args.output, device=args.device, progress=not args.quiet)
+    best = train(config, args.output, device=args.device, progress=not args.quiet, compile=args.compile)
     if os.environ.get("RANK", "0") == "0":  # under torchrun, the first process speaks for all
         print(f"best model: {best}")
     return 0
@@ -315,10 +316,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hours", type=float, default=None, help="stop (resumably) after this many hours")
     p.add_argument("--ema", type=float, default=None, metavar="DECAY",
                    help="validate and publish an exponential moving average of the weights (e.g. 0.995)")
+    # The names of insight.training.ENERGY_LOSSES.
+    p.add_argument("--loss", choices=["mse", "mae"], default="mse",
+                   help="what energy training minimises: mse (the thesis' squared error) or mae (the absolute error)")
     p.add_argument("--restart-lr", type=float, default=None, metavar="LR",
                    help="budget schedule, resumed after its budget was spent: decay linearly from LR to 0 at --hours")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--device", default=None)
+    p.add_argument("--compile", action=argparse.BooleanOptionalAction, default=True,
+                   help="compile the training step with torch.compile (default; the same steps to round-off, "
+                        "faster after a first minute; eager where it cannot run). --no-compile: eager")
     p.add_argument("--name", default=None, help="model name for its card")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_train)

@@ -48,6 +48,9 @@ __all__ = ["TrainingConfig", "apply_dataset_defaults", "train", "refit_energy_of
 #: Settings a resumed run takes from the new command rather than from its saved config.
 _BUDGET_FIELDS = ("restart_lr", "max_epochs", "max_hours", "early_stopping_patience", "checkpoint_minutes", "ema_decay")
 LR_SCHEDULES = ("exponential", "plateau", "budget")
+#: Energy losses by name: the batch mean of one process, and its sum (DDP shards add up to the batch's mean).
+ENERGY_LOSSES = {"mse": (torch.nn.functional.mse_loss, lambda errors: errors.square().sum()),
+                 "mae": (torch.nn.functional.l1_loss, lambda errors: errors.abs().sum())}
 
 
 @dataclass
@@ -87,6 +90,9 @@ class TrainingConfig:
     #: With the budget schedule, a resumed run whose budget is spent starts a new linear decay from this rate to
     #: 0 at the new ``max_hours`` (a warm restart). Ignored while the previous budget is still running.
     restart_lr: float | None = None
+    #: What energy-only training minimises over a batch: ``"mse"``, the squared error of the thesis, or ``"mae"``,
+    #: the absolute error, the metric itself (heavy-tailed errors, e.g. crystals' formation energies, weigh less).
+    loss: str = "mse"
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in LR_SCHEDULES:
@@ -95,6 +101,10 @@ class TrainingConfig:
             raise ArgumentError("lr_schedule 'budget' decays to zero at the end of max_hours: give max_hours (--hours)")
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
             raise ArgumentError(f"ema_decay must lie between 0 and 1 (e.g. 0.995), got {self.ema_decay}")
+        if self.loss not in ENERGY_LOSSES:
+            raise ArgumentError(f"loss must be one of {', '.join(ENERGY_LOSSES)}, got {self.loss!r}")
+        if self.loss != "mse" and self.rho is not None:
+            raise ArgumentError("training on forces (rho) minimises Eq. 5.7's squared errors: leave loss at 'mse'")
         if self.rho is not None and self.rho < 0:
             raise ArgumentError(f"rho (Eq. 5.7) must be >= 0, got {self.rho}")
 
@@ -248,6 +258,7 @@ def train(
     progress: bool = True,
     card: dict[str, Any] | None = None,
     log: Callable[[str], None] | None = None,
+    compile: bool = False,
 ) -> Path:
     """Train (or resume training) a model; returns the folder of the best model.
 
@@ -266,6 +277,11 @@ def train(
     card
         Model-card fields to set (:class:`~insight.models.card.ModelCard` names: ``energy_unit``,
         ``description``, ...).
+    compile
+        Compile the training step's interaction and output networks
+        (:meth:`~insight.models.base.AtomisticModel.compile_training_path`): the same steps to round-off, faster
+        after a compilation of seconds to a minute; eager, with a warning, where ``torch.compile`` cannot run.
+        Training on forces (``rho``) stays eager.
     """
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     processes = _Processes.join(device)
@@ -330,6 +346,9 @@ def train(
         processes.leave()
         return output / "best"
 
+    # After the EMA copy, which stays eager: it is only evaluated.
+    if compile and config.rho is None and model.compile_training_path():
+        log("training step compiled with torch.compile (inductor): the first steps take longer")
     # Distributed: every process holds the whole model; DDP averages the gradients of the shards of each batch.
     trained = model if processes.size == 1 else torch.nn.parallel.DistributedDataParallel(
         model, device_ids=[torch.device(device).index] if device.startswith("cuda") else None)
@@ -383,11 +402,14 @@ def train(
                 lr, elapsed = processes.agree(_learning_rate(config, state, elapsed), elapsed)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
+                mean_loss, summed_loss = ENERGY_LOSSES[config.loss]
                 if config.rho is None and processes.size == 1:
-                    loss = torch.nn.functional.mse_loss(trained(batch).energy, targets)
+                    predicted = trained(batch).energy
+                    loss = mean_loss(predicted, targets)
                 elif config.rho is None:
                     # DDP averages the processes' gradients: scaled so, the average is the whole batch's mean.
-                    loss = ((trained(batch).energy - targets) ** 2).sum() * (processes.size / len(batch_rows))
+                    predicted = trained(batch).energy
+                    loss = summed_loss(predicted - targets) * (processes.size / len(batch_rows))
                 else:  # Eq. 5.7, averaged over the batch
                     output = model(batch, forces=True, create_graph=True)
                     reference = data.atom_forces(rows, targets.dtype).to(device)
@@ -401,7 +423,10 @@ def train(
                     averaged.update_parameters(model)
                 state["step"] += 1
                 state["position"] = b + 1
-                squared += loss.item() * len(rows)
+                if config.loss == "mse" or with_forces:
+                    squared += loss.item() * len(rows)
+                else:  # the log's training RMSE whatever the loss
+                    squared += float((predicted.detach() - targets).square().sum())
                 counted += len(rows)
                 if time.time() - last_checkpoint > 60 * config.checkpoint_minutes:
                     state["seconds"] = time.time() - started
@@ -517,7 +542,8 @@ def _write_best(model, best_dir, base_card: ModelCard, config, split, state, met
         steps=state["step"],
         hours=round(state["seconds"] / 3600, 3),
         rho=config.rho,
-        loss=None if config.rho is None else "rho |E - E_hat|^2 + 1/n_atoms sum_i |F_i - F_hat_i|^2 (Eq. 5.7)",
+        loss=("rho |E - E_hat|^2 + 1/n_atoms sum_i |F_i - F_hat_i|^2 (Eq. 5.7)" if config.rho is not None
+              else "mean absolute error |E - E_hat|" if config.loss == "mae" else None),
     )
     validation = {"validation_mae": metrics.mae, "validation_rmse": metrics.rmse}
     if metrics.force_mae is not None:

@@ -353,6 +353,87 @@ def test_new_and_old_training_paths_take_the_same_first_50_steps_in_float32(kind
     assert losses[True][-1] < losses[True][0]
 
 
+def _qm9_head():
+    from insight.data.packed import PackedStructures
+    from insight.data.qm9 import parse_qm9_csv
+
+    qm9 = parse_qm9_csv([DATA / "qm9_head40.csv"])
+    return PackedStructures(qm9.numbers, qm9.positions, qm9.offsets, qm9.target("U0"), None)
+
+
+@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+def test_compiled_training_steps_are_the_eager_ones(kind):
+    """compile_training_path (inductor): the same first 50 float32 steps as eager, the same loss and gradients in
+    float64 on a fixed batch, and evaluation outside the compiled graph. DTNN with 30 features pads its messages'
+    product to 32 outputs."""
+    data = _qm9_head()
+    rows = [np.random.default_rng(k).choice(40, 8, replace=False) for k in range(50)]
+
+    def build():
+        torch.manual_seed(0)
+        if kind == "schnet":
+            model = insight.SchNet(n_features=16, n_filters=16, n_interactions=2)
+        else:
+            model = insight.DTNN(n_features=30, n_factors=16, n_interactions=2)
+        model.mean.fill_(-70.0)
+        return model
+
+    models, losses = {}, {}
+    for compiled in (False, True):
+        model = models[compiled] = build()
+        assert model.compile_training_path(compiled) is compiled
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if kind == "schnet" else 1e-2)
+        losses[compiled] = []
+        for r in rows:
+            batch, targets = data.batch(r, by_distance=True)
+            loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses[compiled].append(loss.item())
+    np.testing.assert_allclose(losses[True], losses[False], rtol=2e-4)
+    assert losses[True][-1] < losses[True][0]
+
+    batch, targets = data.batch(np.arange(12), by_distance=True)
+    batch, targets = batch.to(dtype=torch.float64), targets.double()
+    for model in models.values():
+        model.double()
+    models[True].load_state_dict(models[False].state_dict())
+    gradients = {compiled: _loss_and_gradients(model, batch, targets, windowed=True)
+                 for compiled, model in models.items()}
+    assert gradients[True][0] == pytest.approx(gradients[False][0], rel=1e-12)
+    for name, gradient in gradients[True][1].items():
+        torch.testing.assert_close(gradient, gradients[False][1][name], rtol=1e-10, atol=1e-12, msg=name)
+
+    # Evaluation and forces stay eager: bit for bit the uncompiled model's.
+    compiled_model, eager_model = models[True].eval(), models[False].eval()
+    assert torch.equal(compiled_model(batch, forces=True).forces, eager_model(batch, forces=True).forces)
+
+
+def test_without_a_compiler_training_warns_and_stays_eager(monkeypatch, tmp_path):
+    import insight.models.base as base
+
+    monkeypatch.setattr(base, "compiler_problem", lambda device_type: "CppCompileError: no C++ compiler found")
+    model = insight.SchNet(n_features=8, n_filters=8, n_interactions=1)
+    with pytest.warns(RuntimeWarning, match="eager.*no C\\+\\+ compiler"):
+        assert not model.compile_training_path()
+    batch, targets = _qm9_head().batch(np.arange(4), by_distance=True)
+    torch.nn.functional.mse_loss(model(batch).energy, targets).backward()
+    assert model.embedding.weight.grad is not None
+
+
+def test_the_padded_product_is_the_plain_one_with_its_gradients():
+    from insight.models.layers import linear_padded
+
+    x = torch.randn(50, 60, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(30, 60, dtype=torch.float64, requires_grad=True)
+    torch.testing.assert_close(linear_padded(x, weight), x @ weight.T, rtol=1e-14, atol=1e-13)
+    assert linear_padded(x, weight).shape == (50, 30)
+    assert torch.autograd.gradcheck(linear_padded, (x[:5].detach().requires_grad_(), weight))
+    square = torch.randn(32, 60, dtype=torch.float64)
+    assert torch.equal(linear_padded(x, square), torch.nn.functional.linear(x, square))  # nothing to pad
+
+
 def test_tanh_from_the_sigmoid_is_tanh_with_its_first_and_second_derivatives():
     from insight.models.layers import tanh_from_sigmoid
 

@@ -64,7 +64,7 @@ TINY = {"dtnn": dict(n_features=8, n_factors=8, n_interactions=1, n_output_hidde
         "painn": dict(n_features=8, n_interactions=1, n_output_hidden=4)}
 
 
-def _tiny_run(qm9_head, output, max_epochs, architecture="dtnn"):
+def _tiny_run(qm9_head, output, max_epochs, architecture="dtnn", **settings):
     data = PackedStructures(qm9_head.numbers, qm9_head.positions, qm9_head.offsets, qm9_head.target("U0"), None)
     split = qm9_split(len(qm9_head), 28, 6, seed=0)
     config = TrainingConfig(
@@ -76,9 +76,29 @@ def _tiny_run(qm9_head, output, max_epochs, architecture="dtnn"):
         learning_rate=5e-3,
         max_epochs=max_epochs,
         early_stopping_patience=100,
+        **settings,
     )
     best = train(config, output, data=data, split=split, progress=False, log=lambda _: None)
     return best, data, split
+
+
+def test_training_on_the_absolute_error_is_recorded_and_changes_the_steps(qm9_head, tmp_path):
+    best, _, _ = _tiny_run(qm9_head, tmp_path / "mae", max_epochs=2, loss="mae")
+    _tiny_run(qm9_head, tmp_path / "mse", max_epochs=2)
+    card = insight.load_model(best).card
+    assert card.training.loss == "mean absolute error |E - E_hat|" and "loss: mean absolute" in card.training.summary()
+    mae = torch.load(tmp_path / "mae" / "checkpoint.pt", weights_only=True)["model"]
+    mse = torch.load(tmp_path / "mse" / "checkpoint.pt", weights_only=True)["model"]
+    assert not torch.equal(mae["interaction.factors_to_features.weight"], mse["interaction.factors_to_features.weight"])
+    log = (tmp_path / "mae" / "log.csv").read_text().splitlines()
+    assert len(log) == 3 and all(float(row.split(",")[2]) > 0 for row in log[1:])  # its training RMSE
+
+
+def test_unknown_losses_and_an_absolute_error_with_forces_are_refused():
+    with pytest.raises(insight.errors.ArgumentError, match="loss must be one of mse, mae"):
+        TrainingConfig(loss="huber")
+    with pytest.raises(insight.errors.ArgumentError, match="leave loss at 'mse'"):
+        TrainingConfig(loss="mae", rho=0.01)
 
 
 @pytest.mark.parametrize("architecture", ["dtnn", "painn"])
@@ -277,21 +297,22 @@ def _distributed_worker(rank, world_size, port, output, steps):
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world_size),
                       LOCAL_RANK=str(rank))
     torch.set_num_threads(1)
-    _ddp_run(output, steps)
+    _ddp_run(output, steps, compile=True)
 
 
-def _ddp_run(output, steps):
+def _ddp_run(output, steps, compile=False):
     qm9 = parse_qm9_csv([DATA / "qm9_head40.csv"])
     data = PackedStructures(qm9.numbers, qm9.positions, qm9.offsets, qm9.target("U0"), None)
     split = qm9_split(len(qm9), 32, 4, seed=0)
     config = TrainingConfig(architecture="schnet", batch_size=8, learning_rate=1e-3, max_epochs=steps,
                             hyperparameters=dict(n_features=8, n_filters=8, n_interactions=2),
                             early_stopping_patience=100, ema_decay=0.9)
-    train(config, output, data=data, split=split, device="cpu", progress=False, log=lambda _: None)
+    train(config, output, data=data, split=split, device="cpu", progress=False, log=lambda _: None, compile=compile)
 
 
 def test_two_processes_with_gloo_take_the_steps_of_one_process_with_the_same_batch(tmp_path):
-    """DDP over 2 CPU processes (each half of every batch of 8) ends with the parameters of 1 process on batches of 8."""
+    """DDP over 2 CPU processes (each half of every batch of 8) ends with the parameters of 1 process on batches of 8.
+    The two processes run the compiled training step, the one process eager: the same steps, EMA included."""
     import socket
 
     import torch.multiprocessing as mp

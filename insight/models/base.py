@@ -10,6 +10,7 @@ atom of Eq. 3.12 / 4.15 evaluated for many positions in one batched call.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import asdict, dataclass
@@ -109,6 +110,18 @@ def validate_config(config: Any) -> None:
         raise ArgumentError("a model needs at least one interaction pass")
 
 
+@functools.cache
+def compiler_problem(device_type: str = "cpu") -> str | None:
+    """Why ``torch.compile`` (inductor) cannot run on this kind of device here, or ``None`` when it can: it
+    compiles and runs a tiny function once per process and device type (C++ on CPU, Triton on GPUs)."""
+    try:
+        torch.compile(lambda x: nn.functional.softplus(x) * 2.0)(torch.linspace(-1.0, 1.0, 8, device=device_type))
+    except Exception as err:  # noqa: BLE001 - inductor fails in many ways (no compiler, no Python headers, ...)
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        return f"{type(err).__name__}: {first_line}"[:300]
+    return None
+
+
 def _points_array(points: Any) -> np.ndarray:
     try:
         array = np.array(points, dtype=np.float64)
@@ -167,6 +180,45 @@ class AtomisticModel(nn.Module):
         subclasses add theirs) or, with ``fast=False``, the plain eager computation of the thesis: the same
         results to round-off. Without a call, each part chooses itself (:attr:`windowed_expansion` ``None``)."""
         self.windowed_expansion = fast
+
+    def compile_training_path(self, enabled: bool = True) -> bool:
+        """Run the interaction passes and the readout of training steps through ``torch.compile`` (inductor,
+        dynamic shapes), as one graph.
+
+        Inductor fuses the gathers, products and scatter sums of the passes and their elementwise work, forward
+        and backward, into a few loops, and one graph call replaces a module call per pass: the same losses and
+        gradients to round-off; on one CPU core, SchNet T=6 trains about 14% faster and DTNN T=3 about 40% faster
+        than the same fast path eager (``benchmarks/training.py``). The pair features
+        stay eager (the windowed expansion is its own autograd function). It applies only where it is valid: in
+        training mode, with gradients, and not when the forces' graph is kept (``create_graph``, training on
+        forces: compiled graphs have no double backward). Evaluation, probes and analyses stay eager, so published
+        numbers are reproduced bit for bit. The first steps compile (seconds to a minute).
+
+        Returns whether the compiled path is on. Where ``torch.compile`` cannot work (no C++ compiler for
+        inductor, an unsupported platform) it warns and leaves the model eager. ``enabled=False`` switches back
+        to eager. The compiled graph is not part of the model's state: a deep copy (e.g. the EMA model) or a
+        pickled and reloaded model is eager.
+        """
+        self.__dict__.pop("_compiled_passes", None)
+        if not enabled:
+            return False
+        problem = compiler_problem(self.device.type)
+        if problem is not None:
+            warnings.warn(f"training runs eager (uncompiled): torch.compile is not available here ({problem})",
+                          RuntimeWarning, stacklevel=2)
+            return False
+        # Inductor's own CPU loops run on one thread: with more, their parallel scatter sums were slower than on
+        # one (SchNet T=6 at 2 threads: 731 against 1,325 molecules/s eager); the matrix products it leaves to
+        # ATen still use every thread.
+        self.__dict__["_compiled_passes"] = torch.compile(self._passes_and_readout, dynamic=True,
+                                                          options={"cpp.threads": 1})
+        return True
+
+    def __getstate__(self):
+        # The compiled graph is a bound method of this model, not of a copy: copies and pickles start eager.
+        state = dict(self.__dict__)
+        state.pop("_compiled_passes", None)
+        return state
 
     def window_tolerance_for(self, distances: torch.Tensor) -> float | None:
         """The windowed expansion's tolerance for these distances: looser in float32 training
@@ -304,6 +356,11 @@ class AtomisticModel(nn.Module):
         ``tabulate`` reads the pair features from :meth:`distance_table` instead of computing them;
         ``windowed`` chooses the Gaussian expansion (see :meth:`pair_features`).
         """
+        return self.passes(self.initial_state(x0), pairs, self.pair_features_of(pairs, tabulate, windowed))
+
+    def pair_features_of(self, pairs: PairGeometry, tabulate: bool = False, windowed: bool | None = None) -> Any:
+        """The pair features of ``pairs`` for :meth:`passes` (those of the first half only, where the list is
+        mirrored and the architecture takes them so)."""
         if tabulate:
             features_of = self.distance_table()
         else:
@@ -314,12 +371,20 @@ class AtomisticModel(nn.Module):
             features = half if getattr(self, "half_pair_features", False) else _repeat_twice(half)
         else:
             features = features_of(pairs.distances)
-        x = self.initial_state(x0)
+        return features
+
+    def passes(self, x: torch.Tensor, pairs: PairGeometry, features: Any) -> list[torch.Tensor]:
+        """``[x^(0), ..., x^(T)]``: the T interaction passes from the state ``x`` with the pair features."""
         representations = [x]
         for t in range(self.n_interactions):
             x = self.interact(t, x, x, pairs, features)
             representations.append(x)
         return representations
+
+    def _passes_and_readout(self, x: torch.Tensor, pairs: PairGeometry, features: Any, numbers: torch.Tensor):
+        """What a training step's compiled graph holds (:meth:`compile_training_path`)."""
+        representations = self.passes(x, pairs, features)
+        return representations, self.readout(representations[-1], numbers)
 
     def forward(
         self,
@@ -383,8 +448,15 @@ class AtomisticModel(nn.Module):
         )
         x0 = self.embedding(batch.numbers) if embeddings is None else embeddings
         # Training on forces differentiates the forces again: the windowed expansion has no second derivative.
-        representations = self.run(x0, pairs, tabulate=tabulate, windowed=False if create_graph else None)
-        contributions = self.readout(representations[-1], batch.numbers)
+        features = self.pair_features_of(pairs, tabulate=tabulate, windowed=False if create_graph else None)
+        compiled = self.__dict__.get("_compiled_passes")
+        # The compiled graph (compile_training_path) in training steps only, and never under a graph that will be
+        # differentiated again (compiled graphs have no double backward).
+        if compiled is not None and self.training and torch.is_grad_enabled() and not create_graph:
+            representations, contributions = compiled(self.initial_state(x0), pairs, features, batch.numbers)
+        else:
+            representations, contributions = self._passes_and_readout(self.initial_state(x0), pairs, features,
+                                                                       batch.numbers)
         pooled = contributions if atom_weights is None else contributions * atom_weights
         energy = self.pool(pooled, batch.structure_index, batch.n_atoms)
         result = ModelOutput(energy=energy, contributions=contributions, representations=representations)

@@ -79,6 +79,8 @@ class TrainingRecord:
         parts = [f"{self.optimizer or '?'}, batch {self.batch_size}, lr {self.learning_rate} ({self.lr_schedule})"]
         if self.ema_decay:
             parts.append(f"EMA {self.ema_decay}")
+        if self.loss and self.rho is None:
+            parts.append(f"loss: {self.loss}")
         if self.warm_restarts:
             parts.append(f"{len(self.warm_restarts)} warm restart(s)")
         parts.append(f"{self.epochs} epochs, {self.steps} steps, {self.hours} h")
