@@ -7,7 +7,8 @@
 Compares, in one run and on the same molecules, the old path (``model.use_fast_training_path(False)``: the dense
 Gaussian expansion of the thesis, ``torch.tanh`` in DTNN's messages, pairs in stored order and Adam's
 per-parameter loop: what every step computed before) with the path ``insight train`` takes now: the windowed
-expansion, tanh from the sigmoid, pairs ordered by distance and Adam's fused kernel, eager ("new, eager") and with
+expansion, pairs ordered by distance, DTNN's tanh from the sigmoid and its message product padded to 32 outputs,
+and Adam's fused kernel, eager ("new, eager") and with
 the interaction and output networks compiled by inductor (``model.compile_training_path()``, "new, compiled",
 the default of ``insight train``). The ratio is compiled against old. Batches are 32 random QM9 molecules with all
 pairs, as in ``insight train``; the first steps of each path are warm-up (and compilation) and not timed. The
