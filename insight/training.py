@@ -278,7 +278,7 @@ def train(
         Model-card fields to set (:class:`~insight.models.card.ModelCard` names: ``energy_unit``,
         ``description``, ...).
     compile
-        Compile the training step's interaction and output networks
+        Compile the training step's interaction passes and readout as one graph
         (:meth:`~insight.models.base.AtomisticModel.compile_training_path`): the same steps to round-off, faster
         after a compilation of seconds to a minute; eager, with a warning, where ``torch.compile`` cannot run.
         Training on forces (``rho``) stays eager.
