@@ -153,6 +153,11 @@ def publish(
     return target
 
 
+def _cell(text: object) -> str:
+    """Text for a Markdown table cell: its pipes escaped (e.g. |E - E_hat| in a loss)."""
+    return str(text).replace("|", "\\|")
+
+
 def render_card(card: ModelCard) -> str:
     """A model card as Markdown."""
     hp = card.hyperparameters
@@ -173,7 +178,7 @@ def render_card(card: ModelCard) -> str:
         lines += [
             f"| data | {training.dataset}: {training.n_train} train / {training.n_validation} validation / "
             f"{training.n_test} test, split seed {training.split_seed} |",
-            f"| training | {training.summary()} |",
+            f"| training | {_cell(training.summary())} |",
         ]
     metrics = card.metrics
     if "test_mae" in metrics:
@@ -188,7 +193,7 @@ def render_card(card: ModelCard) -> str:
             lines.append(f"| thesis baseline | {name}: {value} {card.thesis.unit} |")
     for key in ("status", "hardware"):
         if getattr(card, key):
-            lines.append(f"| {key} | {getattr(card, key)} |")
+            lines.append(f"| {key} | {_cell(getattr(card, key))} |")
     hyper = ", ".join(f"{k}={v}" for k, v in hp.items())
     lines += ["", f"Hyperparameters: {hyper}.", ""]
     if card.notes:

@@ -87,6 +87,10 @@ def test_training_on_the_absolute_error_is_recorded_and_changes_the_steps(qm9_he
     _tiny_run(qm9_head, tmp_path / "mse", max_epochs=2)
     card = insight.load_model(best).card
     assert card.training.loss == "mean absolute error |E - E_hat|" and "loss: mean absolute" in card.training.summary()
+    from insight.zoo import render_card
+
+    training_row = next(line for line in render_card(card).splitlines() if line.startswith("| training |"))
+    assert training_row.count("|") - training_row.count("\\|") == 3  # the loss's pipes escaped: still two cells
     mae = torch.load(tmp_path / "mae" / "checkpoint.pt", weights_only=True)["model"]
     mse = torch.load(tmp_path / "mse" / "checkpoint.pt", weights_only=True)["model"]
     assert not torch.equal(mae["interaction.factors_to_features.weight"], mse["interaction.factors_to_features.weight"])
