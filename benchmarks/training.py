@@ -153,5 +153,6 @@ def main() -> None:
             rates = " | ".join(f"{best[path]:.0f}" for path, _, _ in PATHS)
             print(f"| {name} | {threads} | {rates} | {best['new, compiled'] / best['old']:.2f}x |", flush=True)
 
+
 if __name__ == "__main__":
     main()

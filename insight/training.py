@@ -377,6 +377,7 @@ def train(
                           target=target, elements=elements)
     if card is not None:
         base_card = base_card.replace(**card)
+    mean_loss, summed_loss = ENERGY_LOSSES[config.loss]
     started = time.time() - state["seconds"]
     last_checkpoint = time.time()
     stop_reason = None
@@ -402,7 +403,6 @@ def train(
                 lr, elapsed = processes.agree(_learning_rate(config, state, elapsed), elapsed)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                mean_loss, summed_loss = ENERGY_LOSSES[config.loss]
                 if config.rho is None and processes.size == 1:
                     predicted = trained(batch).energy
                     loss = mean_loss(predicted, targets)

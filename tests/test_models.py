@@ -321,16 +321,33 @@ def test_windowed_expansion_covers_every_distance_on_the_grid_and_beyond():
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
-def test_new_and_old_training_paths_take_the_same_first_50_steps_in_float32(kind):
-    """The new path: windowed expansion at the float32 training tolerance, pairs ordered by distance, DTNN's tanh
-    from the sigmoid; the old: dense expansion, pairs in stored order, torch.tanh."""
+def _qm9_head():
     from insight.data.packed import PackedStructures
     from insight.data.qm9 import parse_qm9_csv
 
     qm9 = parse_qm9_csv([DATA / "qm9_head40.csv"])
-    data = PackedStructures(qm9.numbers, qm9.positions, qm9.offsets, qm9.target("U0"), None)
-    rows = [np.random.default_rng(k).choice(40, 8, replace=False) for k in range(50)]
+    return PackedStructures(qm9.numbers, qm9.positions, qm9.offsets, qm9.target("U0"), None)
+
+
+def _first_steps(model, data, by_distance: bool, learning_rate: float) -> list[float]:
+    """The losses of 50 Adam steps on 8 of the 40 molecules each (the same batches every call)."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    losses = []
+    for k in range(50):
+        batch, targets = data.batch(np.random.default_rng(k).choice(40, 8, replace=False), by_distance=by_distance)
+        loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+@pytest.mark.parametrize("kind", ["schnet", "dtnn"])
+def test_new_and_old_training_paths_take_the_same_first_50_steps_in_float32(kind):
+    """The new path: windowed expansion at the float32 training tolerance, pairs ordered by distance, DTNN's tanh
+    from the sigmoid; the old: dense expansion, pairs in stored order, torch.tanh."""
+    data = _qm9_head()
     losses = {}
     for windowed in (False, True):
         torch.manual_seed(0)
@@ -340,25 +357,10 @@ def test_new_and_old_training_paths_take_the_same_first_50_steps_in_float32(kind
             model = insight.DTNN(n_features=16, n_factors=16, n_interactions=2)
         model.mean.fill_(-70.0)
         model.use_fast_training_path(windowed)
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if kind == "schnet" else 1e-2)
-        losses[windowed] = []
-        for r in rows:
-            batch, targets = data.batch(r, by_distance=windowed)
-            loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses[windowed].append(loss.item())
+        losses[windowed] = _first_steps(model, data, by_distance=windowed,
+                                        learning_rate=1e-3 if kind == "schnet" else 1e-2)
     np.testing.assert_allclose(losses[True], losses[False], rtol=2e-4)
     assert losses[True][-1] < losses[True][0]
-
-
-def _qm9_head():
-    from insight.data.packed import PackedStructures
-    from insight.data.qm9 import parse_qm9_csv
-
-    qm9 = parse_qm9_csv([DATA / "qm9_head40.csv"])
-    return PackedStructures(qm9.numbers, qm9.positions, qm9.offsets, qm9.target("U0"), None)
 
 
 @pytest.mark.parametrize("kind", ["schnet", "dtnn"])
@@ -367,7 +369,6 @@ def test_compiled_training_steps_are_the_eager_ones(kind):
     float64 on a fixed batch, and evaluation outside the compiled graph. DTNN with 30 features pads its messages'
     product to 32 outputs."""
     data = _qm9_head()
-    rows = [np.random.default_rng(k).choice(40, 8, replace=False) for k in range(50)]
 
     def build():
         torch.manual_seed(0)
@@ -382,15 +383,8 @@ def test_compiled_training_steps_are_the_eager_ones(kind):
     for compiled in (False, True):
         model = models[compiled] = build()
         assert model.compile_training_path(compiled) is compiled
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if kind == "schnet" else 1e-2)
-        losses[compiled] = []
-        for r in rows:
-            batch, targets = data.batch(r, by_distance=True)
-            loss = torch.nn.functional.mse_loss(model(batch).energy, targets)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses[compiled].append(loss.item())
+        losses[compiled] = _first_steps(model, data, by_distance=True,
+                                        learning_rate=1e-3 if kind == "schnet" else 1e-2)
     np.testing.assert_allclose(losses[True], losses[False], rtol=2e-4)
     assert losses[True][-1] < losses[True][0]
 
