@@ -89,7 +89,8 @@ class Run:
 
     def report(self, figure: str, finding: str, reproduced: bool | str | None, result: str,
                numbers: dict[str, Any] | None = None, key: str | None = None, beyond: bool = False,
-               criterion: str | None = None, control: str | None = None, spread: str | None = None) -> None:
+               criterion: str | None = None, control: str | None = None, spread: str | None = None,
+               files: list[str] | None = None) -> None:
         """Record the thesis' finding (one sentence), whether we reproduce it, and our numbers.
 
         ``reproduced`` is ``True``, ``"partly"``, ``False``, or ``None`` where the shipped models cannot test the
@@ -98,7 +99,8 @@ class Run:
         ``spread``: the difference against its spread across repetitions, where they exist. Each is one or two
         sentences with the numbers, written by the script from what it computed. ``key`` names the entry when
         one script reports on several figures or tables. ``beyond``: an analysis the thesis does not have
-        (``finding`` is then its question, ``result`` our reading); listed after the verdicts.
+        (``finding`` is then its question, ``result`` our reading); listed after the verdicts. ``files``: the
+        entry's own outputs, where not every file the script has written so far.
         """
         if reproduced not in (True, False, None, "partly"):
             raise ValueError(f"reproduced must be True, 'partly', False or None, got {reproduced!r}")
@@ -106,7 +108,8 @@ class Run:
             raise ValueError(f"{figure}: a verdict needs the criterion and the control it was reached with")
         key = key or self.key
         entry = {"key": key, "figure": figure, "finding": finding, "reproduced": reproduced, "result": result,
-                 "numbers": numbers or {}, "files": self.files, "regenerated": self.regenerated, "quick": self.quick,
+                 "numbers": numbers or {}, "files": self.files if files is None else files,
+                 "regenerated": self.regenerated, "quick": self.quick,
                  "beyond": beyond, "criterion": criterion, "control": control, "spread": spread}
         (self.output / f"{key}.report.json").write_text(json.dumps(entry, indent=2, default=float) + "\n")
 

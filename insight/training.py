@@ -552,19 +552,24 @@ def _write_best(model, best_dir, base_card: ModelCard, config, split, state, met
     np.savez_compressed(best_dir / SPLIT_FILE, **{k: np.asarray(v) for k, v in split.items()})
 
 
-def validation_at(run_folder: str | os.PathLike, seconds: float, column: str = "val_mae") -> float:
-    """The best validation error (``column`` of the run's ``log.csv``) reached within ``seconds`` of training.
+def validation_at(run_folder: str | os.PathLike, seconds: float | None = None, column: str = "val_mae", *,
+                  steps: int | None = None) -> float:
+    """The best validation error (``column`` of the run's ``log.csv``) reached within ``seconds`` of training, or
+    within ``steps`` optimizer steps (give one of the two).
 
-    This compares runs at equal compute: a run trained for longer is read at the shorter run's budget. Raises
-    :class:`~insight.errors.ArgumentError` when the run has no log or logged nothing that early.
+    This compares runs at equal compute, or at equal steps: a run trained for longer is read at the shorter run's
+    budget. Raises :class:`~insight.errors.ArgumentError` when the run has no log or logged nothing that early.
     """
+    if (seconds is None) == (steps is None):
+        raise ArgumentError("validation_at reads a log at one budget: give exactly one of seconds= and steps=")
     log = read_log(run_folder)
     if column not in log.columns:
         raise ArgumentError(f"{run_folder}/log.csv has no column {column!r}; it has {', '.join(log.columns)}")
-    reached = log.loc[log["seconds"] <= seconds, column]
+    by, budget, unit = ("seconds", seconds, "s") if steps is None else ("step", steps, "steps")
+    reached = log.loc[log[by] <= budget, column]
     if reached.empty:
-        raise ArgumentError(f"{run_folder}/log.csv logged no validation within {seconds:g} s "
-                            f"(first at {log['seconds'].min():g} s)")
+        raise ArgumentError(f"{run_folder}/log.csv logged no validation within {budget:g} {unit} "
+                            f"(first at {log[by].min():g} {unit})")
     return float(reached.min())
 
 

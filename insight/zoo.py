@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .evaluation import evaluate, packed_test_data
 from .models.card import ModelCard, ThesisReference, read_card
@@ -17,7 +17,11 @@ from .models.files import SPLIT_FILE, load_model, load_split, pretrained_cards, 
 from .thesis import MP_FORMATION_MAE, QM9_U0_MAE
 from .training import refit_energy_offset
 
-__all__ = ["zoo_markdown", "find_models", "repetitions", "training_run", "thesis_reference", "publish", "render_card"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["zoo_markdown", "find_models", "repetitions", "training_run", "training_curves", "thesis_reference",
+           "publish", "render_card"]
 
 
 #: Where ``scripts/train_zoo.sh`` trains: one folder per run (config, log, checkpoint, best model), in a checkout.
@@ -81,6 +85,28 @@ def training_run(name: str) -> Path | None:
         return None
     folder = TRAINING_RUNS / found.group(1)
     return folder if folder.is_dir() else None
+
+
+def training_curves(names: list[str]) -> pd.DataFrame:
+    """The validation curves of bundled models, from the logs of the runs they were published from: a DataFrame
+    with one row per validation (``model``, ``step``, ``hours`` of training, ``val_mae`` and ``val_rmse`` in the
+    model's energy unit, ``learning_rate``). A run's log covers the whole run, also past the published weights.
+    Models whose run this checkout lacks are left out."""
+    import pandas as pd
+
+    from .training import read_log
+
+    frames = []
+    for name in names:
+        folder = training_run(name)
+        if folder is None or not (folder / "log.csv").is_file():
+            continue
+        log = read_log(folder)
+        frames.append(pd.DataFrame({"model": name, "step": log["step"], "hours": log["seconds"] / 3600,
+                                    "val_mae": log["val_mae"], "val_rmse": log["val_rmse"],
+                                    "learning_rate": log["learning_rate"]}))
+    columns = ["model", "step", "hours", "val_mae", "val_rmse", "learning_rate"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def repetitions() -> dict[str, list[str]]:

@@ -8,7 +8,7 @@
 #   LADDER_SCHNET_T= bash scripts/train_zoo.sh ladder   # its DTNN half only; LADDER_DTNN_T= its SchNet half (two lanes)
 #   HOURS_LADDER=3.45 LADDER_SCHNET_T=1 LADDER_DTNN_T= bash scripts/train_zoo.sh ladder   # one rung continued to a
 #       larger equal budget (its rate restarts at the budget decay's value there); republish the ladder only once
-#       every rung has it (T=6 reached 3.45 h in session 10; T=1, 2, 3 are next)
+#       every rung has it (all six rungs reached 3.45 h: 2 h, then 3.45 h, each)
 #   bash scripts/train_zoo.sh ema-compare  # SchNet T=3 for 30 min with and without EMA (same seed and split)
 #   bash scripts/train_zoo.sh dtnn3      # DTNN T=3 only, to HOURS_DTNN_T3 (default 4 h in all)
 #   bash scripts/train_zoo.sh md         # GFN2-xTB MD data and the MD models of issue 7

@@ -118,6 +118,15 @@ def test_qm9_figures_quick(tmp_path):
     assert set(ladder["numbers"]["claims"]) == {"SchNet falls with T", "DTNN falls with T",
                                                 "SchNet T=1 beats DTNN T=3"}
     assert ladder["reproduced"] is not True or all(c.startswith("holds") for c in ladder["numbers"]["claims"].values())
+    rungs = [r for r in ladder["numbers"]["ladder"] if r["model"] != "dtnn-qm9-t3"]  # the zoo's DTNN T=3 is no rung
+    assert f"{np.median([r['hours'] for r in rungs]):.1f} h each" in ladder["criterion"]
+    assert all(f"{r['model']} {r['test_mae']:.3f} ({r['hours']:.1f} h, {r['steps'] / 1000:.0f}k steps)"
+               in ladder["result"] for r in ladder["numbers"]["ladder"])
+    equal_steps = _check_outputs(tmp_path, "fig_4_6_equal_steps")  # read from the committed training logs
+    schnet = [r for r in equal_steps["numbers"]["equal_steps"] if r["architecture"] == "schnet"]
+    assert equal_steps["beyond"] and len(schnet) == 4 and len({r["steps"] for r in schnet}) == 1
+    assert all(f"T={r['T']} {r['val_mae']:.3f}" in equal_steps["result"] for r in schnet)
+    assert "fig_4_6_ladder_training_curves.png" in equal_steps["files"]
     isomers = pd.read_csv(tmp_path / "fig_3_7_isomers.csv")
     assert (isomers["formula"] == "C7H10O2").all() and len(isomers) >= 50
     ranking = pd.read_csv(tmp_path / "fig_4_14_ring_stability.csv")

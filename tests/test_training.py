@@ -372,9 +372,31 @@ def test_validation_at_reads_the_best_error_within_a_budget(tmp_path):
         validation_at(tmp_path, 10)
     with pytest.raises(insight.ArgumentError, match="no log.csv"):
         validation_at(tmp_path / "missing", 10)
+    # at equal steps instead of equal time
+    assert validation_at(tmp_path, steps=29) == 2.0 and validation_at(tmp_path, steps=40) == 1.0
+    with pytest.raises(insight.ArgumentError, match="no validation within 5 steps"):
+        validation_at(tmp_path, steps=5)
+    for neither_or_both in ({}, {"seconds": 100, "steps": 20}):
+        with pytest.raises(insight.ArgumentError, match="exactly one of seconds= and steps="):
+            validation_at(tmp_path, **neither_or_both)
     # a bundled model names the run it was published from
     folder = training_run("schnet-md-ethanol")
     assert folder is not None and (folder / "log.csv").is_file()
+
+
+def test_training_curves_of_bundled_models_come_from_their_logs():
+    from insight.plots.accuracy import training_curves_figure
+    from insight.training import read_log
+    from insight.zoo import training_curves, training_run
+
+    log = read_log(training_run("schnet-md-ethanol"))
+    curves = training_curves(["schnet-md-ethanol"])
+    assert len(curves) == len(log) and (curves["model"] == "schnet-md-ethanol").all()
+    np.testing.assert_allclose(curves["hours"] * 3600, log["seconds"])
+    np.testing.assert_array_equal(curves["val_mae"], log["val_mae"])
+    figure = training_curves_figure(curves)  # one line against hours, one against steps
+    assert len(figure.data) == 2 and list(figure.data[1].x) == list(log["step"])
+    assert training_curves([]).empty
 
 
 def test_training_subsets_are_nested_and_share_validation_and_test():

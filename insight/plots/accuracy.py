@@ -85,3 +85,22 @@ def learning_curve_figure(curve: LearningCurve, reference: dict[str, tuple[float
                          xaxis=dict(title="training structures N", type="log"),
                          yaxis=dict(title=f"test MAE ({curve.unit})", type="log"), plot_bgcolor="white")
     return figure
+
+
+def training_curves_figure(curves: pd.DataFrame, unit: str = "kcal/mol") -> go.Figure:
+    """Validation MAE of training runs (``insight.zoo.training_curves``) against hours of training and against
+    optimizer steps, side by side: runs that differ in cost per step compare differently on the two axes."""
+    figure = make_subplots(rows=1, cols=2, shared_yaxes=True,
+                           subplot_titles=["against training time", "against optimizer steps"])
+    palette = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
+    for k, (name, rows) in enumerate(curves.groupby("model", sort=False)):
+        for col, x in ((1, "hours"), (2, "step")):
+            figure.add_trace(go.Scatter(x=rows[x], y=rows["val_mae"], mode="lines", name=name, legendgroup=name,
+                                        showlegend=col == 1, line=dict(color=palette[k % len(palette)])),
+                             row=1, col=col)
+    figure.update_xaxes(title_text="hours of training (one CPU core)", row=1, col=1)
+    figure.update_xaxes(title_text="optimizer steps", type="log", row=1, col=2)
+    figure.update_yaxes(title_text=f"validation MAE ({unit})", type="log", row=1, col=1)
+    figure.update_yaxes(type="log", row=1, col=2)
+    figure.update_layout(title="Training curves", plot_bgcolor="white")
+    return figure
