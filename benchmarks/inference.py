@@ -1,16 +1,25 @@
 """Inference and probe throughput on CPU for the thesis architectures.
 
     python benchmarks/inference.py [--threads 2] [--molecules 1000]
+    python benchmarks/inference.py --threads 1 --compiled
 
 Prints molecules/s for SchNet (T=6, F=64) and DTNN (T=3, 30 features, 60
 factors) on QM9 molecules, with and without building neighbour lists, and
 probe points/s of the local chemical potential for one QM9-sized molecule.
 Weights are random: speed does not depend on training.
+
+``--compiled`` also measures what ``torch.compile`` (inductor, dynamic shapes,
+as the training path of ``insight train``) would give inference: the passes and
+readout of ``predict`` and of each probe chunk compiled, against the same calls
+eager, in alternating rounds so that other load affects both alike. It prints
+the compilation time and the ratio; the library's inference stays eager where
+the ratio does not pay for the compilation.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 
 import numpy as np
 import torch
@@ -25,6 +34,8 @@ def main() -> None:
     parser.add_argument("--molecules", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--probe-points", type=int, default=20_000)
+    parser.add_argument("--compiled", action="store_true",
+                        help="also measure inference and probes with the passes compiled by torch.compile")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     molecules = qm9_molecules(args.molecules)
@@ -73,6 +84,82 @@ def main() -> None:
                 f"{'':18s} {len(points) / t_probe:8.0f} probe points/s, {label} ({len(points)} points around "
                 f"{probe_molecule.formula}, {len(probe_molecule)} atoms: {t_probe:.3f} s)"
             )
+
+        if args.compiled:
+            compare_compiled(model, molecules, args.batch_size, probe_molecule, points)
+
+
+def compare_compiled(model, molecules, batch_size: int, probe_molecule, points) -> None:
+    """Eager against compiled ``predict`` (model only, batches built beforehand) and tabulated ``probe``."""
+    from insight.models.base import compiler_problem
+
+    problem = compiler_problem()
+    if problem is not None:
+        print(f"{'':18s} compiled inference not measured: {problem}")
+        return
+    batches = [model.batch(molecules[k : k + batch_size]) for k in range(0, len(molecules), batch_size)]
+
+    def predict():
+        with torch.no_grad():
+            for batch in batches:
+                model(batch)
+
+    def probe():
+        with torch.no_grad():
+            model.probe(probe_molecule, points, "H")
+
+    timed = {"predict": predict, "probe": probe}
+    with torch.no_grad():
+        eager_energies = [model(batch).energy for batch in batches]
+        eager_omega = model.probe(probe_molecule, points, "H")
+    # Instance attributes shadow the methods that forward and probe call: the same code, compiled.
+    compiled = {
+        name: torch.compile(getattr(model, name), dynamic=True, options={"cpp.threads": 1})
+        for name in ("_passes_and_readout", "_probe_passes")
+    }
+
+    def use_compiled(on: bool) -> None:
+        for name, fn in compiled.items():
+            if on:
+                setattr(model, name, fn)
+            else:
+                model.__dict__.pop(name, None)
+
+    try:
+        use_compiled(True)
+        started = time.perf_counter()
+        with torch.no_grad():
+            compiled_energies = [model(batch).energy for batch in batches]
+            compile_seconds = {"predict": time.perf_counter() - started}
+            started = time.perf_counter()
+            compiled_omega = model.probe(probe_molecule, points, "H")
+            compile_seconds["probe"] = time.perf_counter() - started
+        deviation = max(float((a - b).abs().max()) for a, b in zip(eager_energies, compiled_energies))
+        probe_deviation = float((eager_omega - compiled_omega).abs().max())
+        seconds = {(name, on): float("inf") for name in timed for on in (False, True)}
+        for _ in range(3):
+            for on in (False, True):
+                use_compiled(on)
+                for name, fn in timed.items():
+                    seconds[name, on] = min(seconds[name, on], _timed(fn))
+    finally:
+        use_compiled(False)
+    print(f"{'':18s} compiled: first predict {compile_seconds['predict']:.0f} s, first probe "
+          f"{compile_seconds['probe']:.0f} s (compilation included); largest deviation from eager "
+          f"{deviation:.1e} (energies), {probe_deviation:.1e} (probe)")
+    for name, count, unit in (("predict", len(molecules), "molecules/s model only"),
+                              ("probe", len(points), "probe points/s, tabulated")):
+        eager_rate, compiled_rate = count / seconds[name, False], count / seconds[name, True]
+        saved_per_item = 1.0 / eager_rate - 1.0 / compiled_rate
+        break_even = f"pays after {compile_seconds[name] / saved_per_item:,.0f}" if saved_per_item > 0 else "never pays"
+        print(f"{'':18s} {eager_rate:8.0f} eager, {compiled_rate:8.0f} compiled {unit}: "
+              f"{compiled_rate / eager_rate:.2f}x, {break_even} {unit.split('/')[0]}")
+
+
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

@@ -87,13 +87,17 @@ def training_run(name: str) -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def training_curves(names: list[str]) -> pd.DataFrame:
+def training_curves(names: list[str], past_published: bool = False) -> pd.DataFrame:
     """The validation curves of bundled models, from the logs of the runs they were published from: a DataFrame
     with one row per validation (``model``, ``step``, ``hours`` of training, ``val_mae`` and ``val_rmse`` in the
-    model's energy unit, ``learning_rate``). A run's log covers the whole run, also past the published weights.
-    Models whose run this checkout lacks are left out."""
+    model's energy unit, ``learning_rate``).
+
+    Each curve ends at the step of the published weights (the card's ``training.steps``), so it stays the curve of
+    the model that ships while its run trains on; ``past_published=True`` gives the whole log. Models whose run
+    this checkout lacks are left out."""
     import pandas as pd
 
+    from .models.files import resolve_model_folder
     from .training import read_log
 
     frames = []
@@ -102,6 +106,9 @@ def training_curves(names: list[str]) -> pd.DataFrame:
         if folder is None or not (folder / "log.csv").is_file():
             continue
         log = read_log(folder)
+        training = read_card(resolve_model_folder(name)).training
+        if not past_published and training is not None and training.steps is not None:
+            log = log[log["step"] <= training.steps]
         frames.append(pd.DataFrame({"model": name, "step": log["step"], "hours": log["seconds"] / 3600,
                                     "val_mae": log["val_mae"], "val_rmse": log["val_rmse"],
                                     "learning_rate": log["learning_rate"]}))

@@ -385,17 +385,24 @@ def test_validation_at_reads_the_best_error_within_a_budget(tmp_path):
 
 
 def test_training_curves_of_bundled_models_come_from_their_logs():
+    from insight.models.card import read_card
+    from insight.models.files import resolve_model_folder
     from insight.plots.accuracy import training_curves_figure
     from insight.training import read_log
     from insight.zoo import training_curves, training_run
 
     log = read_log(training_run("schnet-md-ethanol"))
+    whole = training_curves(["schnet-md-ethanol"], past_published=True)
+    assert len(whole) == len(log) and (whole["model"] == "schnet-md-ethanol").all()
+    np.testing.assert_allclose(whole["hours"] * 3600, log["seconds"])
+    np.testing.assert_array_equal(whole["val_mae"], log["val_mae"])
+    # by default a curve ends at the published weights, whose validation error is its last point and its best
+    card = read_card(resolve_model_folder("schnet-md-ethanol"))
     curves = training_curves(["schnet-md-ethanol"])
-    assert len(curves) == len(log) and (curves["model"] == "schnet-md-ethanol").all()
-    np.testing.assert_allclose(curves["hours"] * 3600, log["seconds"])
-    np.testing.assert_array_equal(curves["val_mae"], log["val_mae"])
+    assert curves["step"].iloc[-1] == card.training.steps and len(curves) <= len(log)
+    assert curves["val_mae"].min() == pytest.approx(card.metrics["validation_mae"], rel=1e-4)
     figure = training_curves_figure(curves)  # one line against hours, one against steps
-    assert len(figure.data) == 2 and list(figure.data[1].x) == list(log["step"])
+    assert len(figure.data) == 2 and list(figure.data[1].x) == list(curves["step"])
     assert training_curves([]).empty
 
 

@@ -465,6 +465,16 @@ class AtomisticModel(nn.Module):
             result.forces = -gradient
         return result
 
+    def _probe_passes(self, x: torch.Tensor, atom_representations: list[torch.Tensor], geometry: PairGeometry,
+                      features: Any, numbers: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """One chunk of :meth:`probe`: ``[x^(0), ..., x^(T)]`` of the probes, which feel the structure's
+        ``x_j^(t)`` but are not felt, and their energies (``benchmarks/inference.py --compiled`` compiles this)."""
+        representations = [x]
+        for t in range(self.n_interactions):
+            x = self.interact(t, x, atom_representations[t], geometry, features)
+            representations.append(x)
+        return representations, self.readout(x, numbers)
+
     # -- convenience on structures ----------------------------------------------
     #: Largest structure a model without a cutoff takes: all n^2 pairs are computed (settable per model).
     max_atoms_all_pairs: int = 1000
@@ -647,11 +657,11 @@ class AtomisticModel(nn.Module):
                 geometry.directions = torch.where(length > 0, vectors / length.clamp(min=1e-12), 0.0)
             features = features_of(geometry.distances)
             x = self.initial_state(x_probe0.expand(stop - start, -1))
-            representations[0].append(x)
-            for t in range(self.n_interactions):
-                x = self.interact(t, x, atom_representations[t], geometry, features)
-                representations[t + 1].append(x)
-            energies.append(self.readout(x, numbers[start:stop]))
+            chunk_representations, chunk_energies = self._probe_passes(x, atom_representations, geometry, features,
+                                                                       numbers[start:stop])
+            for kept, x_t in zip(representations, chunk_representations):
+                kept.append(x_t)
+            energies.append(chunk_energies)
         omega = torch.cat(energies)
         if return_representations:
             return omega, [torch.cat(r) for r in representations]
