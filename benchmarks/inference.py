@@ -141,7 +141,7 @@ def compare_compiled(model, molecules, batch_size: int, probe_molecule, points) 
             for on in (False, True):
                 use_compiled(on)
                 for name, fn in timed.items():
-                    seconds[name, on] = min(seconds[name, on], _timed(fn))
+                    seconds[name, on] = min(seconds[name, on], best_of(fn, 1))
     finally:
         use_compiled(False)
     print(f"{'':18s} compiled: first predict {compile_seconds['predict']:.0f} s, first probe "
@@ -154,12 +154,6 @@ def compare_compiled(model, molecules, batch_size: int, probe_molecule, points) 
         break_even = f"pays after {compile_seconds[name] / saved_per_item:,.0f}" if saved_per_item > 0 else "never pays"
         print(f"{'':18s} {eager_rate:8.0f} eager, {compiled_rate:8.0f} compiled {unit}: "
               f"{compiled_rate / eager_rate:.2f}x, {break_even} {unit.split('/')[0]}")
-
-
-def _timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 if __name__ == "__main__":

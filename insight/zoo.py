@@ -75,12 +75,16 @@ def find_models(dataset: str | None = None, architecture: str | None = None, n_i
 def training_run(name: str) -> Path | None:
     """The folder of ``training-runs/`` a bundled model was published from (its log and checkpoint), where this
     checkout has it; ``None`` otherwise. Read from the card's status, which :func:`publish` writes."""
-    import re
-
     from .models.files import resolve_model_folder
 
-    status = read_card(resolve_model_folder(name)).status or ""
-    found = re.search(r"training-runs/([\w.-]+)", status)
+    return _run_folder(read_card(resolve_model_folder(name)))
+
+
+def _run_folder(card: ModelCard) -> Path | None:
+    """The run folder a card's status names (:func:`training_run`), where this checkout has it."""
+    import re
+
+    found = re.search(r"training-runs/([\w.-]+)", card.status or "")
     if not found:
         return None
     folder = TRAINING_RUNS / found.group(1)
@@ -102,11 +106,12 @@ def training_curves(names: list[str], past_published: bool = False) -> pd.DataFr
 
     frames = []
     for name in names:
-        folder = training_run(name)
+        card = read_card(resolve_model_folder(name))
+        folder = _run_folder(card)
         if folder is None or not (folder / "log.csv").is_file():
             continue
         log = read_log(folder)
-        training = read_card(resolve_model_folder(name)).training
+        training = card.training
         if not past_published and training is not None and training.steps is not None:
             log = log[log["step"] <= training.steps]
         frames.append(pd.DataFrame({"model": name, "step": log["step"], "hours": log["seconds"] / 3600,
