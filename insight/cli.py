@@ -212,7 +212,8 @@ def _cmd_data_generate_md(args: argparse.Namespace) -> int:
     if not args.quiet:
         from tqdm import tqdm
 
-        bar = tqdm(total=args.frames, desc=f"{args.molecule} MD ({METHOD}, {args.temperature:g} K)", unit="frame", mininterval=2.0)
+        bar = tqdm(total=args.frames, desc=f"{args.molecule} MD ({METHOD}, {args.temperature:g} K)", unit="frame",
+                   mininterval=2.0)
 
     def progress(done: int, total: int) -> None:
         if bar is not None:
@@ -312,7 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "budget: decay linearly to 0 at the end of --hours (a resumed run may switch to it)")
     p.add_argument("--plateau-patience", type=int, default=8, help="epochs without improvement before halving lr")
     p.add_argument("--max-epochs", type=int, default=10_000)
-    p.add_argument("--patience", type=int, default=60, help="early stopping after this many epochs without improvement")
+    p.add_argument("--patience", type=int, default=None,
+                   help="early stopping after this many epochs without improvement (default: 60; none with "
+                        "--schedule budget, which trains to the end of its --hours)")
     p.add_argument("--hours", type=float, default=None, help="stop (resumably) after this many hours")
     p.add_argument("--ema", type=float, default=None, metavar="DECAY",
                    help="validate and publish an exponential moving average of the weights (e.g. 0.995)")

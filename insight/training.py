@@ -77,7 +77,10 @@ class TrainingConfig:
     plateau_patience: int = 8
     min_learning_rate: float = 1e-6
     max_epochs: int = 10_000
-    early_stopping_patience: int = 60
+    #: Epochs without a better validation score before training stops. ``None``: 60, except under the budget
+    #: schedule, which trains to the end of its budget: its rate only nears 0 there, so a best from an earlier
+    #: (raised) budget is rarely beaten before, and stopping early would waste the budget the run was given.
+    early_stopping_patience: int | None = None
     max_hours: float | None = None
     checkpoint_minutes: float = 5.0
     name: str | None = None
@@ -93,6 +96,13 @@ class TrainingConfig:
     #: What energy-only training minimises over a batch: ``"mse"``, the squared error of the thesis, or ``"mae"``,
     #: the absolute error, the metric itself (heavy-tailed errors, e.g. crystals' formation energies, weigh less).
     loss: str = "mse"
+
+    @property
+    def patience(self) -> int | None:
+        """The early stopping patience in epochs that applies, ``None`` where training runs to its end."""
+        if self.early_stopping_patience is not None:
+            return self.early_stopping_patience
+        return None if self.lr_schedule == "budget" else 60
 
     def __post_init__(self) -> None:
         if self.lr_schedule not in LR_SCHEDULES:
@@ -382,6 +392,7 @@ def train(
     last_checkpoint = time.time()
     stop_reason = None
     restore_sigterm = _stop_on_sigterm()
+    patience = config.patience
     try:
         while state["epoch"] < config.max_epochs:
             rng = np.random.default_rng([config.seed, state["epoch"]])
@@ -472,8 +483,8 @@ def train(
                 f"lr {lr:.2e}  {state['seconds'] / 3600:.2f} h")
             checkpoint()
             last_checkpoint = time.time()
-            if state["epochs_since_best"] >= config.early_stopping_patience:
-                stop_reason = f"no improvement for {config.early_stopping_patience} epochs"
+            if patience is not None and state["epochs_since_best"] >= patience:
+                stop_reason = f"no improvement for {patience} epochs"
                 break
             if config.lr_schedule != "budget" and _learning_rate(config, state) < config.min_learning_rate:
                 stop_reason = "learning rate below its minimum"

@@ -20,7 +20,8 @@
 #   bash scripts/train_zoo.sh materials-mae        # schnet-mp's setting on the absolute error instead of the squared
 # Every run resumes from training-runs/<run>/checkpoint.pt and stops, resumably,
 # at its cumulative --hours budget; raise the budget to continue a run later.
-# SCHEDULE=budget switches a resumed run to a linear decay of its rate to 0 at the end of its budget.
+# SCHEDULE=budget switches a resumed run to a linear decay of its rate to 0 at the end of its budget; budget runs
+# train to the end of it (no early stopping unless --patience is given).
 # Publish a run into the zoo with `insight publish training-runs/<run>/best --name <zoo-name>`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,10 +74,8 @@ case "${1:-}" in
                 "${schnet_protocol[@]}" --ema 0.999 --hours "${HOURS_LADDER:-2.0}" --no-compile
         done
         for t in ${LADDER_DTNN_T-1 2}; do  # LADDER_DTNN_T= (empty): none, e.g. for a second lane
-            # No early stopping: a budget raised later restarts the rate, and the validation error needs more than
-            # 60 of DTNN's short epochs (0.6 h) to beat its old best again; the budget decides the length.
             SCHEDULE=budget train "dtnn-qm9-ladder-T$t" dtnn -T "$t" "${dtnn_protocol[@]}" --ema 0.999 \
-                --hours "${HOURS_LADDER:-2.0}" --no-compile --patience 100000
+                --hours "${HOURS_LADDER:-2.0}" --no-compile
         done
         ;;
     ema-compare)  # issue 14: EMA or not, the same 30 min budget (linear decay), seed and split, SchNet T=3
@@ -120,16 +119,16 @@ case "${1:-}" in
     flla-curve)  # issue 14: the FLLA learning curve; nested subsets of schnet-mp's split, same validation and test
         for n in ${CURVE_N-500 1000 2000 3000}; do
             SCHEDULE=budget train "schnet-mp-N$n" schnet -T 6 --dataset flla --lr 1e-3 --ema 0.999 \
-                --train-subset "$n" --patience 100000 --hours "${HOURS_CURVE:-0.25}"
+                --train-subset "$n" --hours "${HOURS_CURVE:-0.25}"
         done
         ;;
     materials-mae)  # issue 14: schnet-mp's setting trained on the absolute error (--loss mae), linear decay to 0, EMA
-        SCHEDULE=budget train schnet-mp-T6-mae schnet -T 6 --dataset flla --lr 1e-3 --ema 0.999 --patience 100000 \
+        SCHEDULE=budget train schnet-mp-T6-mae schnet -T 6 --dataset flla --lr 1e-3 --ema 0.999 \
             --loss mae --hours "${HOURS_MP_MAE:-1.0}"
         ;;
     materials-continue)  # issue 14: schnet-mp (the run below) continued: its rate decays linearly to 0 at 1.65 h, EMA;
         # raising HOURS_MP_EXP later warm-restarts that decay at RESTART_LR_MP (ignored while a budget is running)
-        SCHEDULE=budget train schnet-mp-T6-exp schnet -T 6 --dataset flla --lr 1e-3 --ema 0.999 --patience 100000 \
+        SCHEDULE=budget train schnet-mp-T6-exp schnet -T 6 --dataset flla --lr 1e-3 --ema 0.999 \
             --restart-lr "${RESTART_LR_MP:-3e-4}" --hours "${HOURS_MP_EXP:-1.65}"
         ;;
     materials-thesis-schedule)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -217,6 +218,28 @@ def test_resumed_run_switches_to_the_budget_schedule_from_the_rate_in_effect(qm9
     assert any("switching to the budget schedule" in m for m in messages) and state["epoch"] == 3
     log = np.genfromtxt(tmp_path / "run" / "log.csv", delimiter=",", names=True)
     assert 0 < log["learning_rate"][-1] <= 5e-3 * 0.25  # decaying from there
+
+
+def test_the_budget_schedule_trains_to_its_end_and_the_others_stop_early(qm9_head, tmp_path):
+    """A best the run cannot beat (as after a raised budget restarts the rate) stops only the other schedules."""
+    assert TrainingConfig().patience == 60 and TrainingConfig(early_stopping_patience=5).patience == 5
+    assert TrainingConfig(lr_schedule="budget", max_hours=1.0).patience is None
+    assert TrainingConfig(lr_schedule="budget", max_hours=1.0, early_stopping_patience=5).patience == 5
+    _tiny_run(qm9_head, tmp_path / "budget", max_epochs=1)
+    path = tmp_path / "budget" / "checkpoint.pt"
+    checkpoint = torch.load(path, weights_only=True)
+    checkpoint["state"].update(best_mae=0.0, epochs_since_best=1000)
+    torch.save(checkpoint, path)
+    shutil.copytree(tmp_path / "budget", tmp_path / "exponential")
+    data = PackedStructures(qm9_head.numbers, qm9_head.positions, qm9_head.offsets, qm9_head.target("U0"), None)
+    split = qm9_split(len(qm9_head), 28, 6, seed=0)
+    for schedule in ("budget", "exponential"):
+        messages = []
+        config = TrainingConfig(architecture="dtnn", lr_schedule=schedule, max_hours=1.0, max_epochs=3)
+        train(config, tmp_path / schedule, data=data, split=split, progress=False, log=messages.append)
+        epochs = torch.load(tmp_path / schedule / "checkpoint.pt", weights_only=True)["state"]["epoch"]
+        stopped_early = any("no improvement for 60 epochs" in m for m in messages)
+        assert (epochs, stopped_early) == ((3, False) if schedule == "budget" else (2, True))
 
 
 def test_load_split_takes_bundled_names():
