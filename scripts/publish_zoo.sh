@@ -77,17 +77,19 @@ case "${1:-}" in
         ;;
     ladder)  # Fig. 4.6: the equal-budget T ladder of train_zoo.sh ladder (each run published once it has finished)
         LADDER_COMPUTE_NOTE="Equal compute: every rung of the ladder (SchNet T = 1, 2, 3, 6 and DTNN T = 1, 2) trained 7 h of wall-clock time on one single-threaded CPU core, eager (insight train --no-compile, never the compiled step), over several sessions on the eager code of each; the eager path got faster between sessions, and wall-clock hours include slowdowns when other work shared the machine. A deeper model takes fewer steps in those hours: the training record gives the steps to this model, and docs/figures/REPORT.md compares the rungs at equal steps too."
-        for t in 1 2 3 6; do
+        for t in ${LADDER_SCHNET_T-1 2 3 6}; do  # LADDER_SCHNET_T / LADDER_DTNN_T: some rungs, as in train_zoo.sh
             publish "schnet-qm9-f30-T$t" "schnet-qm9-f30-t$t" \
                 "SchNet (T=$t, F=30, 60 filters, no cutoff) on QM9 U0, 110k training molecules: the T ladder of Fig. 4.6, every T with the same budget." \
                 --note "Learning rate 5e-4 decaying linearly to 0 at the end of a 2 h budget; the budget was then raised twice, to 3.45 h and to 7 h, and each time the rate restarted at the new decay's value (2.1e-4 at 2 h, 2.5e-4 at 3.45 h) and decayed linearly to 0 at the new end. Validated and published: an exponential moving average of the weights (decay 0.999)." \
                 --note "$LADDER_COMPUTE_NOTE"
         done
-        for t in 1 2; do
+        for t in ${LADDER_DTNN_T-1 2}; do
+            stops=()
+            [ "$t" = 1 ] && stops=(--note "On its way to 7 h it stopped once, at 4.08 h: the early stopping that budget runs then had (60 epochs without a better validation error) ran out while the rate raised at 3.45 h was still high. It was resumed on the same decay; budget runs now train to the end of their budget.")
             publish "dtnn-qm9-ladder-T$t" "dtnn-qm9-ladder-t$t" \
                 "DTNN (T=$t) on QM9 U0, 100k training molecules: the DTNN rungs of the equal-budget T ladder." \
                 --note "Learning rate 1e-3 decaying linearly to 0 at the end of a 2 h budget; the budget was then raised twice, to 3.45 h and to 7 h, and each time the rate restarted at the new decay's value (4.2e-4 at 2 h, 5.1e-4 at 3.45 h) and decayed linearly to 0 at the new end. Validated and published: an exponential moving average of the weights (decay 0.999)." \
-                --note "$LADDER_COMPUTE_NOTE"
+                --note "$LADDER_COMPUTE_NOTE" "${stops[@]}"
         done
         ;;
     *)
