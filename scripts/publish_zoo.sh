@@ -76,20 +76,43 @@ case "${1:-}" in
             --note "Units: formation energy per atom in eV/atom (mean pooling); E_i and local potentials are per-atom energies in eV."
         ;;
     ladder)  # Fig. 4.6: the equal-budget T ladder of train_zoo.sh ladder (each run published once it has finished)
-        LADDER_COMPUTE_NOTE="Equal compute: every rung of the ladder (SchNet T = 1, 2, 3, 6 and DTNN T = 1, 2) trained 7 h of wall-clock time on one single-threaded CPU core, eager (insight train --no-compile, never the compiled step), over several sessions on the eager code of each; the eager path got faster between sessions, and wall-clock hours include slowdowns when other work shared the machine. A deeper model takes fewer steps in those hours: the training record gives the steps to this model, and docs/figures/REPORT.md compares the rungs at equal steps too."
+        # The budgets the ladder was raised through, in order; the last must be the one its runs recorded, so the
+        # notes cannot drift from what trained.
+        LADDER_BUDGETS=${LADDER_BUDGETS:-2 3.45 7 10 13}
+        schedule_note() {  # schedule_note INITIAL_RATE: the rate's history over the budget raises, in words
+            python - "$1" $LADDER_BUDGETS <<'PY'
+import json, pathlib, sys
+rate, *budgets = map(float, sys.argv[1:])
+runs = [f"schnet-qm9-f30-T{t}" for t in (1, 2, 3, 6)] + [f"dtnn-qm9-ladder-T{t}" for t in (1, 2)]
+recorded = {run: json.loads(path.read_text())["max_hours"]
+            for run in runs if (path := pathlib.Path("training-runs", run, "config.json")).exists()}
+if set(recorded.values()) != {budgets[-1]}:
+    sys.exit(f"the ladder's runs record the budgets {recorded}, not LADDER_BUDGETS' last, {budgets[-1]:g} h: "
+             "train every rung to the same hours first")
+# A raised budget restarts the rate at the new linear decay's value: rate * (1 - old / new).
+restarts = ", ".join(f"{rate * (1 - old / new):.1e} at {old:g} h".replace("e-0", "e-") for old, new in zip(budgets, budgets[1:]))
+raised = ", ".join(f"{b:g} h" for b in budgets[1:])
+print(f"Learning rate {sys.argv[1]} decaying linearly to 0 at the end of a {budgets[0]:g} h budget; the budget was then "
+      f"raised {len(budgets) - 1} times, to {raised}, and each time the rate restarted at the new decay's value "
+      f"({restarts}) and decayed linearly to 0 at the new end. Validated and published: an exponential moving "
+      "average of the weights (decay 0.999).")
+PY
+        }
+        schnet_schedule=$(schedule_note 5e-4)
+        dtnn_schedule=$(schedule_note 1e-3)
+        budget=${LADDER_BUDGETS##* }
+        LADDER_COMPUTE_NOTE="Equal compute: every rung of the ladder (SchNet T = 1, 2, 3, 6 and DTNN T = 1, 2) trained $budget h of wall-clock time on one single-threaded CPU core, eager (insight train --no-compile, never the compiled step), over several sessions on the eager code of each; the eager path got faster between sessions, and wall-clock hours include slowdowns when other work shared the machine. A deeper model takes fewer steps in those hours: the training record gives the steps to this model, and docs/figures/REPORT.md compares the rungs at equal steps too."
         for t in ${LADDER_SCHNET_T-1 2 3 6}; do  # LADDER_SCHNET_T / LADDER_DTNN_T: some rungs, as in train_zoo.sh
             publish "schnet-qm9-f30-T$t" "schnet-qm9-f30-t$t" \
                 "SchNet (T=$t, F=30, 60 filters, no cutoff) on QM9 U0, 110k training molecules: the T ladder of Fig. 4.6, every T with the same budget." \
-                --note "Learning rate 5e-4 decaying linearly to 0 at the end of a 2 h budget; the budget was then raised twice, to 3.45 h and to 7 h, and each time the rate restarted at the new decay's value (2.1e-4 at 2 h, 2.5e-4 at 3.45 h) and decayed linearly to 0 at the new end. Validated and published: an exponential moving average of the weights (decay 0.999)." \
-                --note "$LADDER_COMPUTE_NOTE"
+                --note "$schnet_schedule" --note "$LADDER_COMPUTE_NOTE"
         done
         for t in ${LADDER_DTNN_T-1 2}; do
             stops=()
             [ "$t" = 1 ] && stops=(--note "On its way to 7 h it stopped once, at 4.08 h: the early stopping that budget runs then had (60 epochs without a better validation error) ran out while the rate raised at 3.45 h was still high. It was resumed on the same decay; budget runs now train to the end of their budget.")
             publish "dtnn-qm9-ladder-T$t" "dtnn-qm9-ladder-t$t" \
                 "DTNN (T=$t) on QM9 U0, 100k training molecules: the DTNN rungs of the equal-budget T ladder." \
-                --note "Learning rate 1e-3 decaying linearly to 0 at the end of a 2 h budget; the budget was then raised twice, to 3.45 h and to 7 h, and each time the rate restarted at the new decay's value (4.2e-4 at 2 h, 5.1e-4 at 3.45 h) and decayed linearly to 0 at the new end. Validated and published: an exponential moving average of the weights (decay 0.999)." \
-                --note "$LADDER_COMPUTE_NOTE" "${stops[@]}"
+                --note "$dtnn_schedule" --note "$LADDER_COMPUTE_NOTE" "${stops[@]}"
         done
         ;;
     *)

@@ -198,6 +198,22 @@ def test_budget_schedule_decays_linearly_to_zero():
         TrainingConfig(lr_schedule="budget")
 
 
+def test_a_raised_budget_continues_one_linear_decay_whatever_the_route():
+    """The ladder's rungs are raised through different budgets (10 h, then 13 h, or straight to 13 h); without a
+    warm restart the rate at t hours must be lr0 (1 - t / budget) on every route, so equal hours get equal rates."""
+    from insight.training import _learning_rate
+
+    state = {"step": 0, "budget_start_seconds": 0.0, "budget_start_lr": 5e-4}
+    for hours in (7.0, 10.0, 11.5, 12.9):
+        expected = 5e-4 * (1 - hours / 13.0)
+        raised_at_10 = _learning_rate(TrainingConfig(lr_schedule="budget", max_hours=13.0), state, 3600 * hours)
+        assert raised_at_10 == pytest.approx(expected)
+    # At 10 h a 10 h budget has reached 0, and raising it to 13 h restarts the rate at 5e-4 * 3 / 13 = 1.15e-4.
+    assert _learning_rate(TrainingConfig(lr_schedule="budget", max_hours=10.0), state, 36000.0) == 0.0
+    assert _learning_rate(TrainingConfig(lr_schedule="budget", max_hours=13.0), state, 36000.0) == pytest.approx(
+        1.1538e-4, rel=1e-4)
+
+
 def test_resumed_run_switches_to_the_budget_schedule_from_the_rate_in_effect(qm9_head, tmp_path):
     _tiny_run(qm9_head, tmp_path / "run", max_epochs=2)
     path = tmp_path / "run" / "checkpoint.pt"
