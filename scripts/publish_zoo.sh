@@ -79,29 +79,9 @@ case "${1:-}" in
         # The budgets the ladder was raised through, in order; the last must be the one its runs recorded, so the
         # notes cannot drift from what trained.
         LADDER_BUDGETS=${LADDER_BUDGETS:-2 3.45 7 10 13}
-        # One check of the runs' recorded budgets, then the rate's history in words for each initial rate (SchNet, DTNN).
-        mapfile -t schedule_notes < <(python - $LADDER_BUDGETS <<'PY'
-import json, pathlib, sys
-budgets = [float(b) for b in sys.argv[1:]]
-runs = [f"schnet-qm9-f30-T{t}" for t in (1, 2, 3, 6)] + [f"dtnn-qm9-ladder-T{t}" for t in (1, 2)]
-recorded = {run: json.loads(path.read_text())["max_hours"]
-            for run in runs if (path := pathlib.Path("training-runs", run, "config.json")).exists()}
-if set(recorded.values()) != {budgets[-1]}:
-    sys.exit(f"the ladder's runs record the budgets {recorded}, not LADDER_BUDGETS' last, {budgets[-1]:g} h: "
-             "train every rung to the same hours first")
-raised = ", ".join(f"{b:g} h" for b in budgets[1:])
-for rate_text in ("5e-4", "1e-3"):
-    rate = float(rate_text)
-    # A raised budget restarts the rate at the new linear decay's value: rate * (1 - old / new).
-    restarts = ", ".join(f"{rate * (1 - old / new):.1e} at {old:g} h".replace("e-0", "e-")
-                         for old, new in zip(budgets, budgets[1:]))
-    print(f"Learning rate {rate_text} decaying linearly to 0 at the end of a {budgets[0]:g} h budget; the budget was "
-          f"then raised {len(budgets) - 1} times, to {raised}, and each time the rate restarted at the new decay's "
-          f"value ({restarts}) and decayed linearly to 0 at the new end. Validated and published: an exponential "
-          "moving average of the weights (decay 0.999).")
-PY
-        )
-        [ "${#schedule_notes[@]}" = 2 ] || exit 1  # the budget check failed (its message is above)
+        # One check of the runs' recorded budgets and settings, then the rate's history in words (SchNet, DTNN).
+        mapfile -t schedule_notes < <(python scripts/ladder_schedule_notes.py training-runs $LADDER_BUDGETS)
+        [ "${#schedule_notes[@]}" = 2 ] || exit 1  # the runs disagree with the budgets or each other (message above)
         schnet_schedule=${schedule_notes[0]} dtnn_schedule=${schedule_notes[1]}
         budget=${LADDER_BUDGETS##* }
         LADDER_COMPUTE_NOTE="Equal compute: every rung of the ladder (SchNet T = 1, 2, 3, 6 and DTNN T = 1, 2) trained $budget h of wall-clock time on one single-threaded CPU core, eager (insight train --no-compile, never the compiled step), over several sessions on the eager code of each; the eager path got faster between sessions, and wall-clock hours include slowdowns when other work shared the machine. A deeper model takes fewer steps in those hours: the training record gives the steps to this model, and docs/figures/REPORT.md compares the rungs at equal steps too."
