@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -63,7 +67,18 @@ def silicon() -> insight.Structure:
     return insight.Structure.from_ase(bulk("Si", "diamond", a=5.43))
 
 
-DATA = __import__("pathlib").Path(__file__).parent / "data"
+DATA = Path(__file__).parent / "data"
+ROOT = DATA.parent.parent
+
+
+def import_script(folder: str, name: str):
+    """A module of a folder that is no package (analyses/, scripts/), imported as its siblings expect to be found."""
+    path = str(ROOT / folder)
+    sys.path.insert(0, path)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(path)
 
 
 def pytest_setup_options():

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from conftest import import_script
 
-ANALYSES = Path(__file__).resolve().parent.parent / "analyses"
 
 
 @pytest.fixture(scope="module")
 def fig_4_6():
-    sys.path.insert(0, str(ANALYSES))
-    try:
-        yield importlib.import_module("fig_4_6_tables_3_1_4_2_qm9_accuracy")
-    finally:
-        sys.path.remove(str(ANALYSES))
+    return import_script("analyses", "fig_4_6_tables_3_1_4_2_qm9_accuracy")
 
 
 def _ladder(schnet: list[float], dtnn: list[float]) -> pd.DataFrame:

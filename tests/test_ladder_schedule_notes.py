@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import import_script
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 BUDGETS = [2, 3.45, 7, 10, 13]
 
 
 @pytest.fixture(scope="module")
 def notes_module():
-    sys.path.insert(0, str(SCRIPTS))
-    try:
-        yield importlib.import_module("ladder_schedule_notes")
-    finally:
-        sys.path.remove(str(SCRIPTS))
+    return import_script("scripts", "ladder_schedule_notes")
 
 
 def _write_runs(root: Path, schnet_rate=5e-4, dtnn_rate=1e-3, ema_decay=0.999, hours=13.0, **overrides) -> Path:
