@@ -74,8 +74,8 @@ def build_app(bench):
 
 
 #: Every figure card of the page, for the PNG / SVG / CSV downloads.
-FIGURES = ["distributions", "pair-relevance", "potential", "pair-sensitivity", "element-sensitivity", "alchemy", "alchemy-frame",
-           "rings", "embeddings", "filters", "errors-by-size", "isomers"]
+FIGURES = ["distributions", "pair-relevance", "potential", "pair-sensitivity", "element-sensitivity", "alchemy",
+           "alchemy-frame", "rings", "embeddings", "filters", "errors-by-size", "isomers"]
 
 
 def serve(app, host: str, port: int, verbose: bool = False) -> None:

@@ -21,7 +21,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-TABS = ["Partitioning", "Relevance", "Local potential", "Sensitivity", "Alchemy", "Rings", "Embeddings", "Filters", "Accuracy"]
+TABS = ["Partitioning", "Relevance", "Local potential", "Sensitivity", "Alchemy", "Rings", "Embeddings", "Filters",
+        "Accuracy"]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from screenshots_manifest import write_manifest  # noqa: E402
 
@@ -175,10 +176,13 @@ def main() -> None:
              if o.text == f"{args.crystal} (crystal)"][0].click()
             wait(lambda: args.crystal in driver.find_element(By.ID, "structure-title").text)
             tab("Local potential")
-            cut = lambda: driver.execute_script(
-                "const gd = document.querySelector('#potential .js-plotly-plot');"
-                "if (!gd || !gd._fullData || !gd._fullData.length) return null;"
-                "const z = gd._fullData[0].z; return z ? JSON.stringify(z).slice(0, 400) : null;")
+
+            def cut():
+                return driver.execute_script(
+                    "const gd = document.querySelector('#potential .js-plotly-plot');"
+                    "if (!gd || !gd._fullData || !gd._fullData.length) return null;"
+                    "const z = gd._fullData[0].z; return z ? JSON.stringify(z).slice(0, 400) : null;")
+
             wait(cut, timeout=120)
             times = []
             for probe in ["O", "Si", "H", "C"]:

@@ -24,13 +24,15 @@ def main() -> None:
     from vesin import NeighborList
 
     calc = NeighborList(cutoff=30.0, full_list=False)
-    report("vesin cell list, 30 Å cutoff", best_of(lambda: calc.compute(molecule.positions, np.zeros((3, 3)), False, "ijS"), 200))
+    report("vesin cell list, 30 Å cutoff",
+           best_of(lambda: calc.compute(molecule.positions, np.zeros((3, 3)), False, "ijS"), 200))
     atoms = molecule.to_ase()
     report("ase.neighborlist, 30 Å cutoff", best_of(lambda: neighbor_list("ijS", atoms, 30.0), 50))
 
     rng = np.random.default_rng(0)
     cell = np.diag([11.0, 10.5, 10.0]) + rng.normal(scale=0.5, size=(3, 3))
-    crystal = insight.Structure(rng.choice([6, 8, 14, 26], size=100), rng.uniform(0, 1, (100, 3)) @ cell, cell=cell, pbc=True)
+    crystal = insight.Structure(rng.choice([6, 8, 14, 26], size=100), rng.uniform(0, 1, (100, 3)) @ cell, cell=cell,
+                                pbc=True)
     n_pairs = len(neighbor_pairs(crystal, 5.0))
     print(f"100-atom triclinic crystal, 5 Å cutoff ({n_pairs} ordered pairs):")
     report("insight (vesin half list, mirrored)", best_of(lambda: neighbor_pairs(crystal, 5.0), 50))

@@ -64,8 +64,8 @@ def main() -> None:
     t_naive = (time.perf_counter() - start) / len(subset) * len(vertices)
     reference = values[:: max(1, len(vertices) // args.naive_points)][: args.naive_points]
 
-    print(f"Omega_H on all vertices, batched + tabulated filters: {t_table:.3f} s ({len(vertices) / t_table:,.0f} points/s)")
-    print(f"Omega_H on all vertices, batched + exact filters:     {t_exact:.3f} s ({len(vertices) / t_exact:,.0f} points/s)")
+    for label, seconds in (("batched + tabulated filters:", t_table), ("batched + exact filters:    ", t_exact)):
+        print(f"Omega_H on all vertices, {label} {seconds:.3f} s ({len(vertices) / seconds:,.0f} points/s)")
     print(f"Omega_H on all vertices, naive loop (extrapolated from {len(subset)} points): {t_naive:.1f} s")
     print(f"speed-up over the naive loop: {t_naive / t_table:.0f}x; meshing + potential: {t_mesh + t_table:.3f} s")
     print(f"max |tabulated - exact| = {np.abs(values - exact).max():.2e}, max |batched - naive| = "

@@ -29,7 +29,6 @@ import numpy as np
 import torch
 from _common import best_of, qm9_molecules
 
-import insight
 from insight.models.schnetpack import from_schnetpack
 
 

@@ -131,7 +131,8 @@ def _structure_from_rdkit(mol, source: str, **info) -> Structure:
         raise StructureFileError(f"{source}: contains dummy atoms ('*' or R groups); give real elements only")
     if len(numbers) > 1 and not conformer.Is3D() and np.allclose(positions[:, 2], 0.0):
         raise StructureFileError(
-            f"{source}: has only 2D coordinates; the models need a 3D geometry (give 3D coordinates, or a SMILES to embed)"
+            f"{source}: has only 2D coordinates; the models need a 3D geometry "
+            "(give 3D coordinates, or a SMILES to embed)"
         )
     name = mol.GetProp("_Name") if mol.HasProp("_Name") else ""
     return Structure(numbers, positions, info={"name": name, "source": source, **info})

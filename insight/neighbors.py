@@ -98,7 +98,8 @@ def neighbor_pairs(structure: Structure, cutoff: float | None = None) -> Neighbo
         if cutoff is None or len(structure) <= _DENSE_LIMIT:
             return _dense_pairs(structure.positions, cutoff)
     elif cutoff is None:
-        raise StructureError("a periodic structure needs a finite cutoff; all pairs of an infinite crystal do not exist")
+        raise StructureError(
+            "a periodic structure needs a finite cutoff; all pairs of an infinite crystal do not exist")
     else:
         _check_pair_count(structure, cutoff)
 

@@ -222,7 +222,8 @@ def test_molecule_pair_sensitivity_matches_a_finite_difference():
     model = small_model("schnet")
     molecule = insight.from_smiles("CCO")
     curve = molecule_pair_sensitivity(model, molecule, 0, 1, stretch=[0.0, 0.5])
-    unit = (molecule.positions[1] - molecule.positions[0]) / np.linalg.norm(molecule.positions[1] - molecule.positions[0])
+    bond = molecule.positions[1] - molecule.positions[0]
+    unit = bond / np.linalg.norm(bond)
     h = 1e-5
 
     def representation(shift):

@@ -138,7 +138,9 @@ def test_a_one_pass_schnet_worked_out_by_hand():
     def weights(layer):
         return layer.weight.detach().numpy(), (layer.bias.detach().numpy() if layer.bias is not None else 0.0)
 
-    ssp = lambda v: np.logaddexp(v, 0.0) - np.log(2.0)
+    def ssp(v):
+        return np.logaddexp(v, 0.0) - np.log(2.0)
+
     block = model.interactions[0]
     W_in, _ = weights(block.in2f)
     A, a = weights(block.f2out)

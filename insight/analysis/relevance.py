@@ -354,6 +354,10 @@ class _PaiNNSteps(_Steps):
         directions[pair_k, pair_j] = (positions[pair_j] - positions[pair_k]) / distances[pair_k, pair_j, None]
         x = model.initial_state(model.embedding(numbers))
         self.layers = []
+
+        def stab(z: torch.Tensor) -> torch.Tensor:
+            return _stab(z, epsilon)
+
         for message, update, block_filters in zip(model.messages, model.updates, filters):
             dense = x.new_zeros(n, n, 3 * width)
             dense[pair_k, pair_j] = block_filters
@@ -378,7 +382,6 @@ class _PaiNNSteps(_Steps):
             product = (u * v).sum(1)
             q2 = q1 + a_ss + a_sv * product
             mu2 = mu1 + a_vv[:, None] * v
-            stab = lambda z: _stab(z, epsilon)
             # every factor of the rules that depends on one atom alone, computed once
             self.layers.append(dict(
                 q=q, mu=mu, context=context, W_s=W_s, W_r=W_r, W_m=W_m, directions=directions,
@@ -519,7 +522,9 @@ def _body_orders(steps, ends, structure: Structure):
     triples = pd.DataFrame({"a": triple_list[:, 0], "b": triple_list[:, 1], "c": triple_list[:, 2],
                             "elements": ["".join(symbols[i] for i in t) for t in triple_list],
                             "relevance": triple_body})
-    by_abs = lambda frame: frame.iloc[np.argsort(-np.abs(frame["relevance"].to_numpy()), kind="stable")]
+    def by_abs(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.iloc[np.argsort(-np.abs(frame["relevance"].to_numpy()), kind="stable")]
+
     return singles, by_abs(pairs).reset_index(drop=True), by_abs(triples).reset_index(drop=True)
 
 

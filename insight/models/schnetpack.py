@@ -388,7 +388,7 @@ def _two_layers(network: Any) -> list:
     layers = [m for m in network if _kind(m) in ("Dense", "Linear")]
     if len(layers) != 2 or layers[1].out_features != 1:
         raise UnsupportedSchNetPackModel(f"the output network must have 2 layers and 1 output, got "
-                                         f"{[(l.in_features, l.out_features) for l in layers]}")
+                                         f"{[(layer.in_features, layer.out_features) for layer in layers]}")
     return layers
 
 

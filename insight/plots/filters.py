@@ -11,12 +11,15 @@ from ..analysis.filters import FilterCuts
 __all__ = ["filter_cuts_figure", "periodic_filters_figure"]
 
 
-def filter_cuts_figure(cuts: FilterCuts, filters: list[int] | None = None, blocks: list[int] | None = None) -> go.Figure:
+def filter_cuts_figure(
+    cuts: FilterCuts, filters: list[int] | None = None, blocks: list[int] | None = None
+) -> go.Figure:
     """A grid of heat maps: rows are interaction blocks, columns filters (negative blue, positive red)."""
     blocks = blocks if blocks is not None else list(range(cuts.values.shape[0]))
     filters = filters if filters is not None else list(range(min(8, cuts.values.shape[1])))
     figure = make_subplots(rows=len(blocks), cols=len(filters), horizontal_spacing=0.01, vertical_spacing=0.02,
-                           row_titles=[f"block {t + 1}" for t in blocks], column_titles=[f"filter {f}" for f in filters])
+                           row_titles=[f"block {t + 1}" for t in blocks],
+                           column_titles=[f"filter {f}" for f in filters])
     # One colour scale per block, shared by its filters and shown once, so panels of a block compare directly.
     for r, t in enumerate(blocks, start=1):
         bound = float(np.abs(cuts.values[t][filters]).max()) or 1.0

@@ -88,8 +88,8 @@ def _cut_trace(grid: PotentialGrid, colorscale: str, zmin: float | None = None, 
     label = f"Ω<sub>{grid.probe}</sub> ({grid.unit})"
     common = dict(colorscale=colorscale, zmin=zmin, zmax=zmax, showscale=showscale, colorbar=dict(title=label))
     if abs(grid.axes[1] @ e1) < 1e-9:
-        return go.Heatmap(x=np.linalg.norm(grid.axes[0]) * np.arange(n_u), y=np.linalg.norm(grid.axes[1]) * np.arange(n_v),
-                          z=grid.values.T, **common)
+        return go.Heatmap(x=np.linalg.norm(grid.axes[0]) * np.arange(n_u),
+                          y=np.linalg.norm(grid.axes[1]) * np.arange(n_v), z=grid.values.T, **common)
     # Oblique lattices: scattered points in an orthonormal frame of the plane, so the cut is not sheared.
     points = grid.points() - grid.origin
     return go.Contour(x=(points @ e1).ravel(), y=(points @ e2).ravel(), z=grid.values.ravel(),
