@@ -213,7 +213,7 @@ def _cmd_data_generate_md(args: argparse.Namespace) -> int:
         from tqdm import tqdm
 
         bar = tqdm(total=args.frames, desc=f"{args.molecule} MD ({METHOD}, {args.temperature:g} K)", unit="frame",
-                   mininterval=2.0)
+                   mininterval=2.0, disable=None)
 
     def progress(done: int, total: int) -> None:
         if bar is not None:

@@ -70,7 +70,8 @@ def predict_packed(
     energies, atom_forces = [], []
     starts = range(0, len(rows), batch_size)
     if progress:
-        starts = tqdm(starts, desc=f"{model.name} on {len(rows):,} structures", unit="batch", leave=False)
+        starts = tqdm(starts, desc=f"{model.name} on {len(rows):,} structures", unit="batch", leave=False,
+                      disable=None)
     for start in starts:
         batch, _ = data.batch(rows[start : start + batch_size], dtype=model.dtype)
         with torch.set_grad_enabled(forces):

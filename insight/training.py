@@ -404,7 +404,7 @@ def train(
             iterator = range(state["position"], n_batches)
             if progress:
                 iterator = tqdm(iterator, initial=state["position"], total=n_batches, desc=f"epoch {state['epoch']}",
-                                leave=False, mininterval=5.0)
+                                leave=False, mininterval=5.0, disable=None)
             for b in iterator:
                 batch_rows = order[b * config.batch_size : (b + 1) * config.batch_size]
                 rows = batch_rows[processes.rank :: processes.size]  # this process's shard of the batch

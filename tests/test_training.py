@@ -125,12 +125,14 @@ def test_resume_gives_the_same_state_as_an_uninterrupted_run(qm9_head, tmp_path)
         assert torch.equal(a["model"][key], b["model"][key]), key
 
 
-def test_evaluate_reproduces_the_card_metric(qm9_head, tmp_path):
+def test_evaluate_reproduces_the_card_metric(qm9_head, tmp_path, capsys):
     best, data, _ = _tiny_run(qm9_head, tmp_path / "run", max_epochs=3)
     model = insight.load_model(best, device="cpu")
     card = json.loads((best / "card.json").read_text())
     split = load_split(best)
-    result = evaluate(model, data, split["validation"])
+    capsys.readouterr()
+    result = evaluate(model, data, split["validation"], progress=True)
+    assert "structures" not in capsys.readouterr().err  # progress bars on a terminal only, never in a log file
     assert result.mae == pytest.approx(card["metrics"]["validation_mae"], rel=1e-6)
     assert result.per_size["count"].sum() == len(split["validation"])
     assert card["energy_unit"] == "kcal/mol" and card["training"]["n_train"] == 28 and result.unit == "kcal/mol"

@@ -119,7 +119,7 @@ def contributions_over_dataset(
     for label, model in models.items():
         chunks = range(0, len(structures), batch_size)
         if progress:
-            chunks = tqdm(chunks, desc=f"E_i with {label}", unit="batch", leave=False)
+            chunks = tqdm(chunks, desc=f"E_i with {label}", unit="batch", leave=False, disable=None)
         contributions = [c for start in chunks
                          for c in model.predict(structures[start : start + batch_size], batch_size=batch_size,
                                                         tabulate=tabulate).contributions]

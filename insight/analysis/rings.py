@@ -89,7 +89,8 @@ def ring_stability(
     found = []
     iterator = range(len(structures))
     if progress:
-        iterator = tqdm(iterator, desc="finding rings", unit="molecule", leave=False, mininterval=2.0)
+        iterator = tqdm(iterator, desc="finding rings", unit="molecule", leave=False, mininterval=2.0,
+                        disable=None)
     neighbors = []
     for k in iterator:
         mol = connectivity_mol(structures[k])  # one connectivity per molecule, for its rings and their neighbours
