@@ -96,7 +96,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         notes = schedule_notes(argv[0], [float(b) for b in argv[1:]])
-    except (LadderRecordError, ValueError) as error:
+    except ValueError as error:  # a LadderRecordError, or a budget that is no number
         print(error, file=sys.stderr)
         return 1
     for architecture in LADDER_RUNS:

