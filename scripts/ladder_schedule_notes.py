@@ -70,6 +70,10 @@ def schedule_notes(runs_root: Path | str, budgets: list[float]) -> dict[str, str
         for run, config in runs.items():
             if config.get("lr_schedule") != "budget":
                 raise LadderRecordError(f"{run} trained with the {config.get('lr_schedule')!r} schedule, not 'budget'")
+            # The restarts below are rate * (1 - old / new) only where no run was restarted at a rate of its own.
+            if config.get("restart_lr") is not None:
+                raise LadderRecordError(f"{run} was restarted at the learning rate {config['restart_lr']:g}, which "
+                                        "the ladder's note does not describe: write its schedule note by hand")
         rate = _shared_setting(runs, "learning_rate", architecture)
         ema_decay = _shared_setting(runs, "ema_decay", architecture)
         text = f"Learning rate {_rate_text(rate)} decaying linearly to 0 at the end of a {budgets[0]:g} h budget"

@@ -60,6 +60,7 @@ def test_a_single_budget_and_no_ema_are_described_as_such(notes_module, tmp_path
     ({"schnet-qm9-f30-T6": {"learning_rate": 1e-4}}, "different learning_rate"),
     ({"dtnn-qm9-ladder-T2": {"ema_decay": 0.99}}, "different ema_decay"),
     ({"dtnn-qm9-ladder-T1": {"lr_schedule": "exponential"}}, "not 'budget'"),
+    ({"schnet-qm9-f30-T1": {"restart_lr": 2e-4}}, "restarted at the learning rate 0.0002"),
 ])
 def test_rungs_that_disagree_are_refused_with_the_reason(notes_module, tmp_path, overrides, named):
     with pytest.raises(notes_module.LadderRecordError, match=named):
