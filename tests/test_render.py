@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -25,10 +27,10 @@ def test_a_surface_becomes_a_pyvista_mesh_with_its_values(ethanol_surface):
     assert mesh.n_cells == len(surface.faces) and mesh.is_all_triangles
 
 
-def _colours(path):
+def _colours(path, columns=slice(None)):
     from PIL import Image
 
-    pixels = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    pixels = np.asarray(Image.open(path).convert("RGB")).astype(int)[:, columns]
     reddish = ((pixels[..., 0] > 150) & (pixels[..., 2] < 110)).sum()
     bluish = ((pixels[..., 2] > 120) & (pixels[..., 0] < 90)).sum()
     return pixels.shape, reddish, bluish
@@ -44,11 +46,17 @@ def test_the_potential_render_shows_low_and_high_regions(ethanol_surface, tmp_pa
 
 
 def test_a_grid_of_renders_has_one_panel_per_surface(ethanol_surface, tmp_path):
+    """Each panel takes its own colour range: a surface graded along x, low to high, shows both ends of the scale in
+    its own panel whatever a trained model's values are."""
     from insight.plots.render import render_potential_grid
 
     ethanol, surface = ethanol_surface
-    surfaces = {("row", "a"): surface, ("row", "b"): surface}
+    graded = dataclasses.replace(surface, values=-60.0 + 5.0 * surface.vertices[:, 0])
+    surfaces = {("row", "a"): graded, ("row", "b"): graded}
     path = render_potential_grid(tmp_path / "grid.png", surfaces, {key: ethanol for key in surfaces},
                                  panel_size=(300, 250))
-    shape, reddish, bluish = _colours(path)
-    assert shape == (250, 600, 3) and reddish > 50 and bluish > 50
+    shape, _, _ = _colours(path)
+    assert shape == (250, 600, 3)
+    for panel in (slice(0, 300), slice(300, 600)):
+        _, reddish, bluish = _colours(path, columns=panel)
+        assert reddish > 200 and bluish > 200
