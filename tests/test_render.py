@@ -46,13 +46,15 @@ def test_the_potential_render_shows_low_and_high_regions(ethanol_surface, tmp_pa
 
 
 def test_a_grid_of_renders_has_one_panel_per_surface(ethanol_surface, tmp_path):
-    """Each panel takes its own colour range: a surface graded along x, low to high, shows both ends of the scale in
-    its own panel whatever a trained model's values are."""
+    """Each panel takes its own colour range: two surfaces graded along x over disjoint ranges of Ω, 100 kcal/mol
+    apart, each show both ends of the scale in their own panel (a shared range would paint one blue, one red),
+    whatever a trained model's values are."""
     from insight.plots.render import render_potential_grid
 
     ethanol, surface = ethanol_surface
-    graded = dataclasses.replace(surface, values=-60.0 + 5.0 * surface.vertices[:, 0])
-    surfaces = {("row", "a"): graded, ("row", "b"): graded}
+    graded = -60.0 + 5.0 * surface.vertices[:, 0]
+    surfaces = {("row", "a"): dataclasses.replace(surface, values=graded),
+                ("row", "b"): dataclasses.replace(surface, values=graded + 100.0)}
     path = render_potential_grid(tmp_path / "grid.png", surfaces, {key: ethanol for key in surfaces},
                                  panel_size=(300, 250))
     shape, _, _ = _colours(path)
